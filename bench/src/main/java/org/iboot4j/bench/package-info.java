@@ -1,0 +1,4 @@
+/**
+ * JMH benchmarks and the side-by-side comparison harness against PyTorch (a later issue).
+ */
+package org.iboot4j.bench;

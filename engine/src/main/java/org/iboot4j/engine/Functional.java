@@ -1,0 +1,71 @@
+package org.iboot4j.engine;
+
+/**
+ * The ops that are not methods of one tensor, named as in {@code torch} and
+ * {@code torch.nn.functional}: joining, selecting, normalisation layers and losses.
+ */
+public final class Functional {
+    private Functional() {}
+
+    /** torch.cat */
+    public static Tensor concat(int dim, Tensor... tensors) {
+        return IndexOps.concat(tensors, dim);
+    }
+
+    /** torch.stack */
+    public static Tensor stack(int dim, Tensor... tensors) {
+        return IndexOps.stack(tensors, dim);
+    }
+
+    /** torch.where(condition, a, b): condition (bool) ? a : b, broadcast. */
+    public static Tensor where(Tensor condition, Tensor a, Tensor b) {
+        return IndexOps.where(condition, a, b);
+    }
+
+    /** F.layer_norm over the trailing {@code normalizedShape}; weight and bias may be null. */
+    public static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, float eps) {
+        return NormOps.layerNorm(x, normalizedShape, weight, bias, eps);
+    }
+
+    /** F.normalize(x, p=2, dim, eps). */
+    public static Tensor normalize(Tensor x, int dim, float eps) {
+        return NormOps.normalize(x, dim, eps);
+    }
+
+    /** F.normalize(x, dim=dim) with PyTorch's default eps 1e-12. */
+    public static Tensor normalize(Tensor x, int dim) {
+        return NormOps.normalize(x, dim, 1e-12f);
+    }
+
+    /** torch.linalg.vector_norm(x, 2, dim, keepdim). */
+    public static Tensor l2Norm(Tensor x, int dim, boolean keepdim) {
+        return NormOps.l2Norm(x, dim, keepdim);
+    }
+
+    /** F.cosine_similarity(x1, x2, dim, eps). */
+    public static Tensor cosineSimilarity(Tensor x1, Tensor x2, int dim, float eps) {
+        return LossOps.cosineSimilarity(x1, x2, dim, eps);
+    }
+
+    /** F.cosine_similarity with PyTorch's defaults (dim 1, eps 1e-8). */
+    public static Tensor cosineSimilarity(Tensor x1, Tensor x2) {
+        return LossOps.cosineSimilarity(x1, x2, 1, 1e-8f);
+    }
+
+    /** F.cross_entropy(logits, target) with mean reduction. */
+    public static Tensor crossEntropy(Tensor logits, Tensor target) {
+        return LossOps.crossEntropy(logits, target, LossOps.Reduction.MEAN);
+    }
+
+    /** F.cross_entropy with reduction "mean", "sum" or "none". */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, String reduction) {
+        LossOps.Reduction r = switch (reduction) {
+            case "mean" -> LossOps.Reduction.MEAN;
+            case "sum" -> LossOps.Reduction.SUM;
+            case "none" -> LossOps.Reduction.NONE;
+            default -> throw new IllegalArgumentException("cross_entropy: reduction must be mean,"
+                    + " sum or none, got '" + reduction + "'");
+        };
+        return LossOps.crossEntropy(logits, target, r);
+    }
+}

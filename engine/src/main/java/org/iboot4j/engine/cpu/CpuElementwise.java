@@ -1,0 +1,119 @@
+package org.iboot4j.engine.cpu;
+
+import org.iboot4j.engine.DType;
+import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.backend.BinaryOp;
+import org.iboot4j.engine.backend.UnaryOp;
+
+/**
+ * The CPU's elementwise kernels: copy (with dtype conversion), fill, unary, binary and where.
+ * Each walks its operands with {@link StridedLoop}, so broadcast (stride-0) and transposed
+ * inputs need no copies; the inner loop of a contiguous operand is a plain indexed loop that
+ * the JIT vectorises for the simple cases. Cost: one read per input and one write per element.
+ */
+final class CpuElementwise {
+    private CpuElementwise() {}
+
+    static void copy(Tensor src, Tensor dst) {
+        CpuStorage s = storage(src), d = storage(dst);
+        StridedLoop loop = loop(dst, src);
+        if (src.dtype() == dst.dtype()) {
+            Object from = s.array(), to = d.array();
+            loop.forEach(StridedLoop.GRAIN, (n, off, step) -> {
+                if (step[0] == 1 && step[1] == 1) {
+                    System.arraycopy(from, off[1], to, off[0], n);
+                } else if (from instanceof float[] f && to instanceof float[] t) {
+                    for (int i = 0; i < n; i++) t[off[0] + i * step[0]] = f[off[1] + i * step[1]];
+                } else {
+                    for (int i = 0; i < n; i++) d.set(off[0] + i * step[0], s.get(off[1] + i * step[1]));
+                }
+            });
+        } else {
+            loop.forEach(StridedLoop.GRAIN, (n, off, step) -> {
+                for (int i = 0; i < n; i++) d.set(off[0] + i * step[0], s.get(off[1] + i * step[1]));
+            });
+        }
+    }
+
+    static void fill(Tensor dst, double value) {
+        CpuStorage d = storage(dst);
+        loop(dst).forEach(StridedLoop.GRAIN, (n, off, step) -> {
+            if (d.array() instanceof float[] f && step[0] == 1) {
+                java.util.Arrays.fill(f, off[0], off[0] + n, (float) value);
+            } else {
+                for (int i = 0; i < n; i++) d.set(off[0] + i * step[0], value);
+            }
+        });
+    }
+
+    static void unary(UnaryOp op, Tensor x, Tensor out) {
+        float[] xs = storage(x).floats(), o = storage(out).floats();
+        loop(out, x).forEach(StridedLoop.GRAIN, (n, off, step) -> {
+            int oo = off[0], xo = off[1], xstep = step[1];
+            for (int i = 0; i < n; i++) o[oo + i] = op.apply(xs[xo + i * xstep]);
+        });
+    }
+
+    static void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        float[] as = storage(a).floats(), bs = storage(b).floats();
+        StridedLoop loop = loop(out, a, b);
+        if (op.isComparison()) {
+            boolean[] o = storage(out).booleans();
+            loop.forEach(StridedLoop.GRAIN, (n, off, step) -> {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i] = op.test(as[off[1] + i * step[1]], bs[off[2] + i * step[2]]);
+                }
+            });
+            return;
+        }
+        float[] o = storage(out).floats();
+        loop.forEach(StridedLoop.GRAIN, (n, off, step) -> {
+            int oo = off[0], ao = off[1], bo = off[2], sa = step[1], sb = step[2];
+            switch (op) { // the commonest ops get loops the JIT can vectorise
+                case ADD -> { for (int i = 0; i < n; i++) o[oo + i] = as[ao + i * sa] + bs[bo + i * sb]; }
+                case SUB -> { for (int i = 0; i < n; i++) o[oo + i] = as[ao + i * sa] - bs[bo + i * sb]; }
+                case MUL -> { for (int i = 0; i < n; i++) o[oo + i] = as[ao + i * sa] * bs[bo + i * sb]; }
+                case DIV -> { for (int i = 0; i < n; i++) o[oo + i] = as[ao + i * sa] / bs[bo + i * sb]; }
+                default -> { for (int i = 0; i < n; i++) o[oo + i] = op.apply(as[ao + i * sa], bs[bo + i * sb]); }
+            }
+        });
+    }
+
+    static void where(Tensor condition, Tensor a, Tensor b, Tensor out) {
+        boolean[] c = storage(condition).booleans();
+        CpuStorage as = storage(a), bs = storage(b), o = storage(out);
+        StridedLoop loop = loop(out, condition, a, b);
+        if (out.dtype() == DType.F32) {
+            float[] af = as.floats(), bf = bs.floats(), of = o.floats();
+            loop.forEach(StridedLoop.GRAIN, (n, off, step) -> {
+                for (int i = 0; i < n; i++) {
+                    of[off[0] + i] = c[off[1] + i * step[1]] ? af[off[2] + i * step[2]] : bf[off[3] + i * step[3]];
+                }
+            });
+        } else {
+            loop.forEach(StridedLoop.GRAIN, (n, off, step) -> {
+                for (int i = 0; i < n; i++) {
+                    o.set(off[0] + i, c[off[1] + i * step[1]] ? as.get(off[2] + i * step[2])
+                            : bs.get(off[3] + i * step[3]));
+                }
+            });
+        }
+    }
+
+    /** A loop over the first tensor's shape across all the given operands. */
+    static StridedLoop loop(Tensor... operands) {
+        int[] offsets = new int[operands.length];
+        int[][] strides = new int[operands.length][];
+        for (int k = 0; k < operands.length; k++) {
+            offsets[k] = operands[k].offset();
+            strides[k] = operands[k].strides();
+        }
+        return new StridedLoop(operands[0].shape(), offsets, strides);
+    }
+
+    static CpuStorage storage(Tensor t) {
+        if (t.storage() instanceof CpuStorage s) return s;
+        throw new IllegalArgumentException("the CPU backend was handed a tensor on "
+                + t.backend().name() + "; move it with to()");
+    }
+}

@@ -1,0 +1,260 @@
+/*
+ * Single-precision GEMM, C = alpha * op(A) * op(B) + beta * C, row-major, on the CPU.
+ *
+ * Cost: 2*m*n*k flops, against m*k + k*n + m*n floats of data, so a large product is bound by
+ * arithmetic, provided that every float brought into a register is used many times. The algorithm
+ * is the Goto/BLIS one, which arranges exactly that. Its jc (N by NC) and ic (M by MC) loops are
+ * merged into one parallel loop over tiles of C:
+ *
+ *   for each tile (batch item, MC rows, NC columns) of C      -- one parallel task, see below
+ *     for pc over K in blocks of KC
+ *       pack the KC x NC block of op(B) into NR-wide micro-panels      -> SgemmPacking
+ *       pack the MC x KC block of op(A) into MR-tall micro-panels      -> SgemmPacking
+ *       for jr over the tile's columns, step NR
+ *         for ir over the tile's rows, step MR
+ *           MR x NR tile of C += A micro-panel * B micro-panel        -> SgemmMicroKernel
+ *
+ * The micro-kernel keeps its MR x NR tile of C in registers (MR = 6 rows, NR = 2 vectors: 6 x 32
+ * floats with AVX-512) and reads the two packed micro-panels strictly sequentially. The block sizes
+ * come from the cache each operand must stay in:
+ *   - KC = 256: one B micro-panel, KC x NR floats (32 KB with AVX-512, 16 KB with AVX2), is reused
+ *     by every ir step, so it must stay in the 48 KB L1d next to the streaming A micro-panel
+ *     (MR x KC = 6 KB). KC is also the length of the kernel's loop, long enough to amortise
+ *     loading and storing the C tile.
+ *   - MC = 192 (32 x MR): the packed A block, MC x KC = 192 KB, is re-read once per jr step, so it
+ *     must stay in the 2 MB L2; it is kept well under half of L2 so that the B block just packed
+ *     (written once, read once) does not evict it.
+ *   - NC = 32 x NR (1024 with AVX-512): the packed B block, KC x NC = 1 MB. Larger NC amortises
+ *     packing A (each A block is packed once per NC columns); it is bounded by the per-thread
+ *     buffer size.
+ * Packing copies each operand into the order the kernel reads it, resolving the transpose flags
+ * and zero-padding ragged edges, so the kernel sees neither. It costs O(m*k*n/NC + k*n*m/MC)
+ * memory moves, a few percent of the arithmetic for large blocks.
+ *
+ * Threads: a task is one (batch item, MC-block of M, NC-block of N) tile of C, which loops over all
+ * of K itself, so tasks write disjoint parts of C and need no synchronisation. Tiles are shrunk
+ * (N first, then M) until there are about four per thread, so that one large product and a batch
+ * of small ones (attention heads) both keep every core busy. Block boundaries are balanced (197
+ * rows become 102 + 95 rather than 192 + 5). Each thread packs into its own buffers, allocated once.
+ */
+package org.iboot4j.engine.cpu;
+
+import static org.iboot4j.engine.cpu.SgemmMicroKernel.MR;
+import static org.iboot4j.engine.cpu.SgemmMicroKernel.NR;
+
+import java.util.Objects;
+
+/**
+ * Single-precision general matrix multiply for the CPU backend: {@code C = alpha * op(A) * op(B) +
+ * beta * C} on row-major {@code float[]} matrices, BLAS-style, multi-threaded with {@link Parallel}.
+ */
+public final class Sgemm {
+
+    /** K block: a B micro-panel, KC x NR floats, stays in L1. */
+    static final int KC = Integer.getInteger("kc", 256);
+    /** M block: the packed A block, MC x KC floats, stays in L2. */
+    static final int MC = Integer.getInteger("mcp", 32) * MR;
+    /** N block: the packed B block is KC x NC floats. */
+    static final int NC = Integer.getInteger("ncp", 32) * NR;
+    /** Smallest blocks that tiles are shrunk to for parallelism. */
+    private static final int MIN_MC = 4 * MR, MIN_NC = 4 * NR;
+    /** Work below which a tile (or a run of tiles) is not worth a hand-off to another thread. */
+    private static final long MIN_TASK_FLOPS = 1L << 20;
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    private Sgemm() {}
+
+    /**
+     * {@code C = alpha * op(A) * op(B) + beta * C} for one matrix. {@code op(A)} is {@code m x k},
+     * {@code op(B)} is {@code k x n}, C is {@code m x n}. A is stored row-major with row stride
+     * {@code lda} starting at {@code a[aOffset]}: if {@code transA}, A is stored as {@code k x m}
+     * (so {@code op(A) = A^T}). The same for B with {@code ldb}/{@code transB}. C has row stride
+     * {@code ldc}. With {@code beta == 0}, C is overwritten and never read (NaNs in it do not
+     * propagate); with {@code alpha == 0} or {@code k == 0}, A and B are not read.
+     */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+            float[] a, int aOffset, int lda, float[] b, int bOffset, int ldb,
+            float beta, float[] c, int cOffset, int ldc) {
+        sgemmBatched(1, transA, transB, m, n, k, alpha, a, aOffset, lda, 0, b, bOffset, ldb, 0,
+                beta, c, cOffset, ldc, 0);
+    }
+
+    /**
+     * {@link #sgemm} for {@code batch} independent products: matrix {@code i} of A starts at
+     * {@code aOffset + i * strideA}, and likewise for B and C. {@code strideA} or {@code strideB}
+     * may be 0 to use one operand for every product; the C matrices must not overlap.
+     */
+    public static void sgemmBatched(int batch, boolean transA, boolean transB, int m, int n, int k,
+            float alpha, float[] a, int aOffset, int lda, long strideA,
+            float[] b, int bOffset, int ldb, long strideB,
+            float beta, float[] c, int cOffset, int ldc, long strideC) {
+        if (batch < 0 || m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException(
+                    "negative size: batch=" + batch + " m=" + m + " n=" + n + " k=" + k);
+        }
+        checkMatrix("C", c, cOffset, ldc, strideC, m, n, batch);
+        if (batch == 0 || m == 0 || n == 0) return;
+        if (batch > 1 && strideC < (long) (m - 1) * ldc + n) {
+            throw new IllegalArgumentException("C matrices overlap: strideC=" + strideC);
+        }
+        if (k == 0 || alpha == 0f) {
+            scale(batch, m, n, beta, c, cOffset, ldc, strideC);
+            return;
+        }
+        checkMatrix("A", a, aOffset, lda, strideA, transA ? k : m, transA ? m : k, batch);
+        checkMatrix("B", b, bOffset, ldb, strideB, transB ? n : k, transB ? k : n, batch);
+        new Job(batch, m, n, k, alpha, Operand.of(a, aOffset, lda, strideA, transA),
+                Operand.of(b, bOffset, ldb, strideB, transB), beta, c, cOffset, ldc, strideC).run();
+    }
+
+    /**
+     * Checks that {@code batch} matrices of {@code rows x cols} with row stride {@code ld}, the
+     * first at {@code offset} and the others {@code stride} apart, lie inside {@code data}.
+     */
+    private static void checkMatrix(String name, float[] data, int offset, int ld, long stride,
+            int rows, int cols, int batch) {
+        Objects.requireNonNull(data, name);
+        if (ld < Math.max(1, cols)) {
+            throw new IllegalArgumentException("ld" + name + "=" + ld + " < " + cols + " columns");
+        }
+        if (stride < 0) throw new IllegalArgumentException("stride" + name + "=" + stride + " < 0");
+        if (rows == 0 || cols == 0 || batch == 0) return;
+        long end = offset + (batch - 1) * stride + (long) (rows - 1) * ld + cols;
+        if (offset < 0 || end > data.length) {
+            throw new IndexOutOfBoundsException(name + " spans [" + offset + ", " + end
+                    + ") but the array has length " + data.length);
+        }
+    }
+
+    /** {@code C = beta * C}, the whole product when {@code alpha * op(A) * op(B)} is zero. */
+    private static void scale(int batch, int m, int n, float beta, float[] c, int cOffset, int ldc,
+            long strideC) {
+        if (beta == 1f) return;
+        for (int item = 0; item < batch; item++) {
+            for (int i = 0; i < m; i++) {
+                int row = (int) (cOffset + item * strideC) + i * ldc;
+                for (int j = row; j < row + n; j++) {
+                    c[j] = beta == 0f ? 0f : beta * c[j];
+                }
+            }
+        }
+    }
+
+    /**
+     * Where {@code op(X)} of a batched operand lives: its element {@code (r, s)} in matrix
+     * {@code item} is {@code data[offset + item * batchStride + r * rowStride + s * colStride]}.
+     */
+    private record Operand(float[] data, int offset, long batchStride, int rowStride, int colStride) {
+        static Operand of(float[] data, int offset, int ld, long batchStride, boolean transposed) {
+            return transposed
+                    ? new Operand(data, offset, batchStride, 1, ld)
+                    : new Operand(data, offset, batchStride, ld, 1);
+        }
+
+        int start(int item) {
+            return (int) (offset + item * batchStride);
+        }
+    }
+
+    /** Per-thread packing buffers, sized for the largest blocks. */
+    private static final class Workspace {
+        final float[] packedA = new float[MC * KC];
+        final float[] packedB = new float[KC * NC];
+        final float[] tile = new float[MR * NR];
+    }
+
+    /** One validated call, with the block sizes chosen for its shape; runs its tiles of C. */
+    private static final class Job {
+        private final int m, n, k;
+        private final float alpha, beta;
+        private final Operand a, b;
+        private final float[] c;
+        private final int cOffset, ldc;
+        private final long strideC;
+        private final int mc, nc, kc;
+        private final int mBlocks, nBlocks, tiles;
+
+        Job(int batch, int m, int n, int k, float alpha, Operand a, Operand b,
+                float beta, float[] c, int cOffset, int ldc, long strideC) {
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.alpha = alpha;
+            this.beta = beta;
+            this.a = a;
+            this.b = b;
+            this.c = c;
+            this.cOffset = cOffset;
+            this.ldc = ldc;
+            this.strideC = strideC;
+            this.kc = Math.ceilDiv(k, Math.ceilDiv(k, KC));
+            long flops = 2L * batch * m * n * k;
+            long targetTiles = Math.clamp(flops / MIN_TASK_FLOPS, 1, 4L * Parallel.threads());
+            this.nc = blockSize(n, NC, MIN_NC, NR, Math.ceilDiv(targetTiles, (long) batch * Math.ceilDiv(m, MC)));
+            this.nBlocks = Math.ceilDiv(n, nc);
+            this.mc = blockSize(m, MC, MIN_MC, MR, Math.ceilDiv(targetTiles, (long) batch * nBlocks));
+            this.mBlocks = Math.ceilDiv(m, mc);
+            this.tiles = batch * mBlocks * nBlocks;
+        }
+
+        /**
+         * The size of the blocks cutting {@code extent} into at least {@code wanted} pieces, as far
+         * as blocks between {@code minBlock} and {@code maxBlock} allow: blocks of nearly equal size,
+         * rounded up to a multiple of {@code unit}.
+         */
+        private static int blockSize(int extent, int maxBlock, int minBlock, int unit, long wanted) {
+            long blocks = Math.max(Math.ceilDiv(extent, maxBlock), Math.min(wanted, extent / minBlock));
+            return roundUp(Math.ceilDiv(extent, (int) blocks), unit);
+        }
+
+        void run() {
+            long tileFlops = 2L * mc * nc * k;
+            int grain = (int) Math.clamp(MIN_TASK_FLOPS / tileFlops, 1, tiles);
+            Parallel.forRange(tiles, grain, this::runTiles);
+        }
+
+        private void runTiles(int from, int to) {
+            Workspace workspace = WORKSPACE.get();
+            for (int tile = from; tile < to; tile++) {
+                int mBlock = tile % mBlocks;
+                int nBlock = tile / mBlocks % nBlocks;
+                int item = tile / mBlocks / nBlocks;
+                multiplyTile(workspace, item, mBlock * mc, nBlock * nc);
+            }
+        }
+
+        /** The rows {@code [i0, i0 + mc)} and columns {@code [j0, j0 + nc)} of C in matrix {@code item}, over all of K. */
+        private void multiplyTile(Workspace workspace, int item, int i0, int j0) {
+            int rows = Math.min(mc, m - i0);
+            int cols = Math.min(nc, n - j0);
+            int aStart = a.start(item) + i0 * a.rowStride();
+            int bStart = b.start(item) + j0 * b.colStride();
+            int cStart = (int) (cOffset + item * strideC) + i0 * ldc + j0;
+            for (int p0 = 0; p0 < k; p0 += kc) {
+                int depth = Math.min(kc, k - p0);
+                SgemmPacking.pack(b.data(), bStart + p0 * b.rowStride(), b.rowStride(), b.colStride(),
+                        depth, cols, NR, workspace.packedB);
+                SgemmPacking.pack(a.data(), aStart + p0 * a.colStride(), a.colStride(), a.rowStride(),
+                        depth, rows, MR, workspace.packedA);
+                multiplyBlock(workspace, depth, rows, cols, p0 == 0 ? beta : 1f, cStart);
+            }
+        }
+
+        /** {@code C = alpha * packedA * packedB + blockBeta * C} for one {@code rows x depth} by {@code depth x cols} block. */
+        private void multiplyBlock(Workspace workspace, int depth, int rows, int cols, float blockBeta,
+                int cStart) {
+            for (int j = 0; j < cols; j += NR) {
+                for (int i = 0; i < rows; i += MR) {
+                    SgemmMicroKernel.multiply(depth, workspace.packedA, i * depth,
+                            workspace.packedB, j * depth, workspace.tile, alpha, blockBeta,
+                            c, cStart + i * ldc + j, ldc, Math.min(MR, rows - i), Math.min(NR, cols - j));
+                }
+            }
+        }
+    }
+
+    private static int roundUp(int x, int unit) {
+        return Math.ceilDiv(x, unit) * unit;
+    }
+}
