@@ -25,7 +25,8 @@ final class LossOps {
         for (long label : target.toLongArray()) {
             if (label < 0 || label >= classes) {
                 throw new IndexOutOfBoundsException("cross_entropy: target " + label
-                        + " is out of range for " + classes + " classes");
+                        + " is out of range for " + classes + " classes (logits " + Shapes.str(ls)
+                        + ", targets " + Shapes.str(ts) + ")");
             }
         }
         Tensor picked = logits.logSoftmax(1).gather(1, target.unsqueeze(1)).squeeze(1).neg();

@@ -1,5 +1,7 @@
 package org.iboot4j.engine;
 
+import java.util.Arrays;
+
 /**
  * torch.matmul. Vectors are promoted to matrices (a 1-d left operand becomes a row, a 1-d right
  * operand a column) and the added dimension is removed from the result; leading batch
@@ -32,8 +34,16 @@ final class MatmulOp {
                     + Shapes.str(userB.shape()) + " cannot be multiplied (" + k + " columns vs "
                     + bs[bs.length - 2] + " rows)");
         }
-        int[] batch = Shapes.broadcast("matmul", java.util.Arrays.copyOf(as, as.length - 2),
-                java.util.Arrays.copyOf(bs, bs.length - 2));
+        int[] batchA = Arrays.copyOf(as, as.length - 2);
+        int[] batchB = Arrays.copyOf(bs, bs.length - 2);
+        int[] batch;
+        try {
+            batch = Shapes.broadcast("matmul", batchA, batchB);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("matmul: shapes " + Shapes.str(userA.shape()) + " and "
+                    + Shapes.str(userB.shape()) + " cannot be multiplied (batch dimensions "
+                    + Shapes.str(batchA) + " and " + Shapes.str(batchB) + " do not broadcast)", e);
+        }
         Tensor ae = a.expand(withLast(batch, m, k)), be = b.expand(withLast(batch, k, n));
         Tensor out = product(ae, be);
         return Autograd.record("matmul", out, (g, need) -> new Tensor[] {
@@ -50,7 +60,7 @@ final class MatmulOp {
     }
 
     private static int[] withLast(int[] batch, int rows, int cols) {
-        int[] s = java.util.Arrays.copyOf(batch, batch.length + 2);
+        int[] s = Arrays.copyOf(batch, batch.length + 2);
         s[batch.length] = rows;
         s[batch.length + 1] = cols;
         return s;

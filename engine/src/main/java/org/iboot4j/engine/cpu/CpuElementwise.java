@@ -68,15 +68,23 @@ final class CpuElementwise {
         }
         float[] o = storage(out).floats();
         loop.forEach(StridedLoop.GRAIN, (n, off, step) -> {
-            int oo = off[0], ao = off[1], bo = off[2], sa = step[1], sb = step[2];
-            switch (op) { // the commonest ops get loops the JIT can vectorise
-                case ADD -> { for (int i = 0; i < n; i++) o[oo + i] = as[ao + i * sa] + bs[bo + i * sb]; }
-                case SUB -> { for (int i = 0; i < n; i++) o[oo + i] = as[ao + i * sa] - bs[bo + i * sb]; }
-                case MUL -> { for (int i = 0; i < n; i++) o[oo + i] = as[ao + i * sa] * bs[bo + i * sb]; }
-                case DIV -> { for (int i = 0; i < n; i++) o[oo + i] = as[ao + i * sa] / bs[bo + i * sb]; }
-                default -> { for (int i = 0; i < n; i++) o[oo + i] = op.apply(as[ao + i * sa], bs[bo + i * sb]); }
+            if (step[1] == 1 && step[2] == 1) {
+                dense(op, as, off[1], bs, off[2], o, off[0], n);
+            } else {
+                for (int i = 0; i < n; i++) o[off[0] + i] = op.apply(as[off[1] + i * step[1]], bs[off[2] + i * step[2]]);
             }
         });
+    }
+
+    /** Both operands unit-stride: the commonest ops get plain loops that the JIT vectorises. */
+    private static void dense(BinaryOp op, float[] a, int ao, float[] b, int bo, float[] o, int oo, int n) {
+        switch (op) {
+            case ADD -> { for (int i = 0; i < n; i++) o[oo + i] = a[ao + i] + b[bo + i]; }
+            case SUB -> { for (int i = 0; i < n; i++) o[oo + i] = a[ao + i] - b[bo + i]; }
+            case MUL -> { for (int i = 0; i < n; i++) o[oo + i] = a[ao + i] * b[bo + i]; }
+            case DIV -> { for (int i = 0; i < n; i++) o[oo + i] = a[ao + i] / b[bo + i]; }
+            default -> { for (int i = 0; i < n; i++) o[oo + i] = op.apply(a[ao + i], b[bo + i]); }
+        }
     }
 
     static void where(Tensor condition, Tensor a, Tensor b, Tensor out) {

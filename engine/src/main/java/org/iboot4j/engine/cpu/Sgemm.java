@@ -3,16 +3,16 @@
  *
  * Cost: 2*m*n*k flops, against m*k + k*n + m*n floats of data, so a large product is bound by
  * arithmetic, provided that every float brought into a register is used many times. The algorithm
- * is the Goto/BLIS one, which arranges exactly that. Its jc (N by NC) and ic (M by MC) loops are
- * merged into one parallel loop over tiles of C:
+ * is the Goto/BLIS one, which arranges exactly that:
  *
- *   for each tile (batch item, MC rows, NC columns) of C      -- one parallel task, see below
+ *   for each NC-column block of C (of each batch item), in runs of MC-row blocks, one run per task
  *     for pc over K in blocks of KC
- *       pack the KC x NC block of op(B) into NR-wide micro-panels      -> SgemmPacking
- *       pack the MC x KC block of op(A) into MR-tall micro-panels      -> SgemmPacking
- *       for jr over the tile's columns, step NR
- *         for ir over the tile's rows, step MR
- *           MR x NR tile of C += A micro-panel * B micro-panel        -> SgemmMicroKernel
+ *       pack the KC x NC block of op(B) into NR-wide micro-panels        -> SgemmPacking
+ *       for ic over the run's rows in blocks of MC
+ *         pack the MC x KC block of op(A) into MR-tall micro-panels      -> SgemmPacking
+ *         for jr over the block's columns, step NR                       (the macro-kernel)
+ *           for ir over the block's rows, step MR
+ *             MR x NR tile of C += A micro-panel * B micro-panel          -> SgemmMicroKernel
  *
  * The micro-kernel keeps its MR x NR tile of C in registers (MR = 6 rows, NR = 2 vectors: 6 x 32
  * floats with AVX-512) and reads the two packed micro-panels strictly sequentially. The block sizes
@@ -20,7 +20,7 @@
  *   - KC = 256: one B micro-panel, KC x NR floats (32 KB with AVX-512, 16 KB with AVX2), is reused
  *     by every ir step, so it must stay in the 48 KB L1d next to the streaming A micro-panel
  *     (MR x KC = 6 KB). KC is also the length of the kernel's loop, long enough to amortise
- *     loading and storing the C tile.
+ *     loading and storing the C tile (KC = 384 and 512 measured no faster).
  *   - MC = 192 (32 x MR): the packed A block, MC x KC = 192 KB, is re-read once per jr step, so it
  *     must stay in the 2 MB L2; it is kept well under half of L2 so that the B block just packed
  *     (written once, read once) does not evict it.
@@ -28,14 +28,16 @@
  *     packing A (each A block is packed once per NC columns); it is bounded by the per-thread
  *     buffer size.
  * Packing copies each operand into the order the kernel reads it, resolving the transpose flags
- * and zero-padding ragged edges, so the kernel sees neither. It costs O(m*k*n/NC + k*n*m/MC)
- * memory moves, a few percent of the arithmetic for large blocks.
+ * and zero-padding ragged edges, so the kernel sees neither. A is packed once per NC columns and
+ * B once per run of rows: each packed float of A serves 2*NC flops, each one of B 2*run flops.
  *
- * Threads: a task is one (batch item, MC-block of M, NC-block of N) tile of C, which loops over all
- * of K itself, so tasks write disjoint parts of C and need no synchronisation. Tiles are shrunk
- * (N first, then M) until there are about four per thread, so that one large product and a batch
- * of small ones (attention heads) both keep every core busy. Block boundaries are balanced (197
- * rows become 102 + 95 rather than 192 + 5). Each thread packs into its own buffers, allocated once.
+ * Threads: the (batch item, MC-block, NC-block) tiles of C are numbered MC-block fastest and handed
+ * out in contiguous ranges by Parallel.forRange; the tiles of one range that share an NC-column
+ * form a run and share its packed B blocks. Every tile loops over all of K itself, so tasks write
+ * disjoint parts of C and need no synchronisation. Tiles are shrunk (N first, then M) until there
+ * are about four per thread, so that one large product and a batch of small ones (attention
+ * heads) both keep every core busy, and block boundaries are balanced (197 rows become 102 + 95
+ * rather than 192 + 5). Each thread packs into its own buffers, allocated once.
  */
 package org.iboot4j.engine.cpu;
 
@@ -51,11 +53,11 @@ import java.util.Objects;
 public final class Sgemm {
 
     /** K block: a B micro-panel, KC x NR floats, stays in L1. */
-    static final int KC = Integer.getInteger("kc", 256);
+    static final int KC = 256;
     /** M block: the packed A block, MC x KC floats, stays in L2. */
-    static final int MC = Integer.getInteger("mcp", 32) * MR;
+    static final int MC = 32 * MR;
     /** N block: the packed B block is KC x NC floats. */
-    static final int NC = Integer.getInteger("ncp", 32) * NR;
+    static final int NC = 32 * NR;
     /** Smallest blocks that tiles are shrunk to for parallelism. */
     private static final int MIN_MC = 4 * MR, MIN_NC = 4 * NR;
     /** Work below which a tile (or a run of tiles) is not worth a hand-off to another thread. */
@@ -210,34 +212,46 @@ public final class Sgemm {
 
         void run() {
             long tileFlops = 2L * mc * nc * k;
-            int grain = (int) Math.clamp(MIN_TASK_FLOPS / tileFlops, 1, tiles);
+            int grain = Math.clamp(MIN_TASK_FLOPS / tileFlops, 1, tiles);
             Parallel.forRange(tiles, grain, this::runTiles);
         }
 
+        /**
+         * Runs tiles {@code [from, to)}. Tiles are numbered M-block fastest, so consecutive tiles
+         * of one N-block form a column of C whose B blocks are packed once for all its M-blocks.
+         */
         private void runTiles(int from, int to) {
             Workspace workspace = WORKSPACE.get();
-            for (int tile = from; tile < to; tile++) {
-                int mBlock = tile % mBlocks;
-                int nBlock = tile / mBlocks % nBlocks;
-                int item = tile / mBlocks / nBlocks;
-                multiplyTile(workspace, item, mBlock * mc, nBlock * nc);
+            for (int tile = from; tile < to; ) {
+                int column = tile / mBlocks; // = item * nBlocks + nBlock
+                int end = Math.min(to, (column + 1) * mBlocks);
+                int firstRow = (tile - column * mBlocks) * mc;
+                int lastRow = Math.min(m, (end - column * mBlocks) * mc);
+                multiplyColumn(workspace, column / nBlocks, column % nBlocks * nc, firstRow, lastRow);
+                tile = end;
             }
         }
 
-        /** The rows {@code [i0, i0 + mc)} and columns {@code [j0, j0 + nc)} of C in matrix {@code item}, over all of K. */
-        private void multiplyTile(Workspace workspace, int item, int i0, int j0) {
-            int rows = Math.min(mc, m - i0);
+        /**
+         * Rows {@code [i0, i1)} and columns {@code [j0, j0 + nc)} of C in matrix {@code item}: the
+         * pc and ic loops of the algorithm, then the macro-kernel.
+         */
+        private void multiplyColumn(Workspace workspace, int item, int j0, int i0, int i1) {
             int cols = Math.min(nc, n - j0);
-            int aStart = a.start(item) + i0 * a.rowStride();
+            int aStart = a.start(item);
             int bStart = b.start(item) + j0 * b.colStride();
-            int cStart = (int) (cOffset + item * strideC) + i0 * ldc + j0;
+            int cStart = (int) (cOffset + item * strideC) + j0;
             for (int p0 = 0; p0 < k; p0 += kc) {
                 int depth = Math.min(kc, k - p0);
+                float blockBeta = p0 == 0 ? beta : 1f;
                 SgemmPacking.pack(b.data(), bStart + p0 * b.rowStride(), b.rowStride(), b.colStride(),
                         depth, cols, NR, workspace.packedB);
-                SgemmPacking.pack(a.data(), aStart + p0 * a.colStride(), a.colStride(), a.rowStride(),
-                        depth, rows, MR, workspace.packedA);
-                multiplyBlock(workspace, depth, rows, cols, p0 == 0 ? beta : 1f, cStart);
+                for (int i = i0; i < i1; i += mc) {
+                    int rows = Math.min(mc, i1 - i);
+                    SgemmPacking.pack(a.data(), aStart + i * a.rowStride() + p0 * a.colStride(),
+                            a.colStride(), a.rowStride(), depth, rows, MR, workspace.packedA);
+                    multiplyBlock(workspace, depth, rows, cols, blockBeta, cStart + i * ldc);
+                }
             }
         }
 
