@@ -1,4 +1,15 @@
 /**
- * JMH benchmarks and the side-by-side comparison harness against PyTorch (a later issue).
+ * JMH benchmarks of the engine's hot ops and the side-by-side comparison harness against
+ * PyTorch.
+ *
+ * <ul>
+ *   <li>{@link org.iboot4j.bench.ShapeTable} reads {@code shapes.txt} (next to these classes), the
+ *       one list of shapes that the benchmarks, the harness and {@code bench/compare_torch.py} use.
+ *   <li>{@link org.iboot4j.bench.Workload} builds the inputs of one (op, shape) case and runs it
+ *       once; the JMH benchmarks ({@code *Benchmark}) and {@link org.iboot4j.bench.CompareMain}
+ *       time the same workloads.
+ *   <li>{@link org.iboot4j.bench.CompareMain} times the engine with the same protocol as
+ *       {@code compare_torch.py} and writes the side-by-side table ({@code bench/compare.sh}).
+ * </ul>
  */
 package org.iboot4j.bench;

@@ -1,5 +1,8 @@
 package org.iboot4j.engine;
 
+import org.iboot4j.engine.backend.ConvGeometry;
+import org.iboot4j.engine.backend.PoolGeometry;
+
 /**
  * The ops that are not methods of one tensor, named as in {@code torch} and
  * {@code torch.nn.functional}: joining, selecting, normalisation layers and losses.
@@ -67,5 +70,51 @@ public final class Functional {
                     + " sum or none, got '" + reduction + "'");
         };
         return LossOps.crossEntropy(logits, target, r);
+    }
+
+    /**
+     * F.conv3d on (N, C, T, H, W) with weight (Cout, Cin/groups, kT, kH, kW); bias may be null.
+     * stride, padding and dilation are (T, H, W) triples.
+     */
+    public static Tensor conv3d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding,
+            int[] dilation, int groups) {
+        return ConvOps.conv3d(x, weight, bias, new ConvGeometry(stride, padding, dilation, groups));
+    }
+
+    /** F.conv2d on (N, C, H, W) with weight (Cout, Cin/groups, kH, kW); (H, W) pairs. */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding,
+            int[] dilation, int groups) {
+        return ConvOps.conv2d(x, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /**
+     * F.batch_norm over (N, C, ...). In training, normalises with batch statistics and updates
+     * runningMean/runningVar in place (when given) with {@code momentum}; in evaluation uses them.
+     * weight and bias may be null.
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight,
+            Tensor bias, boolean training, float momentum, float eps) {
+        return BatchNormOps.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
+    /** F.max_pool3d with (T, H, W) kernel, stride and padding. */
+    public static Tensor maxPool3d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode) {
+        return PoolOps.maxPool3d(x, new PoolGeometry(kernel, stride, padding, ceilMode));
+    }
+
+    /** F.avg_pool3d with (T, H, W) kernel, stride and padding. */
+    public static Tensor avgPool3d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
+            boolean countIncludePad) {
+        return PoolOps.avgPool3d(x, new PoolGeometry(kernel, stride, padding, ceilMode), countIncludePad);
+    }
+
+    /** F.adaptive_avg_pool3d to (outT, outH, outW); (1, 1, 1) is global average pooling. */
+    public static Tensor adaptiveAvgPool3d(Tensor x, int outT, int outH, int outW) {
+        return PoolOps.adaptiveAvgPool3d(x, outT, outH, outW);
+    }
+
+    /** F.dropout with its mask drawn from {@code rng}; the identity when not training. */
+    public static Tensor dropout(Tensor x, float p, boolean training, Rng rng) {
+        return PoolOps.dropout(x, p, training, rng);
     }
 }

@@ -286,6 +286,24 @@ public final class Tensor {
         grad = grad == null ? fresh : grad.add(fresh);
     }
 
+    // ---- the one in-place operation ---------------------------------------------------------
+
+    /**
+     * Overwrites this tensor's elements with {@code src} (broadcast to this shape, converted to
+     * this dtype), in place: the way optimisers update parameters and batch-norm its running
+     * statistics. Every view sharing the storage sees the change. Allowed on leaves only, and on
+     * a leaf that requires grad only under {@link GradMode#disable()}. Tensors saved for a
+     * pending backward pass must not be overwritten (there is no version check).
+     */
+    public void copyFrom(Tensor src) {
+        if (node != null || (requiresGrad && GradMode.isEnabled())) {
+            throw new IllegalStateException("copyFrom: cannot overwrite " + this + " in place while"
+                    + " autograd tracks it; use a leaf, under GradMode.disable() if it requires grad");
+        }
+        if (src.backend() != backend()) src = src.to(backend());
+        backend().copy(src.detach().expand(shape), this);
+    }
+
     // ---- views (ViewOps) -----------------------------------------------------------------
 
     /** The same elements in a new shape; one dimension may be -1. Copies only if it must. */

@@ -103,4 +103,64 @@ public interface Backend {
 
     /** dst[..index[..i..]..] += src[..i..] along {@code dim}: the backward of gather. */
     void scatterAdd(Tensor dst, int dim, Tensor index, Tensor src);
+
+    // ---- convolution (3-d; a 2-d convolution is the T = 1 case) -------------------------
+
+    /**
+     * out = conv3d(x, weight) + bias. x (N, Cin, T, H, W), weight (Cout, Cin/groups, kT, kH, kW),
+     * bias (Cout) or null, out (N, Cout, To, Ho, Wo) per {@link ConvGeometry#outputShape}.
+     */
+    void conv3d(Tensor x, Tensor weight, Tensor bias, ConvGeometry geometry, Tensor out);
+
+    /** dL/dx of {@link #conv3d} given dL/dout; {@code gradX} (shape of x) arrives zero-filled. */
+    void conv3dBackwardData(Tensor gradOut, Tensor weight, ConvGeometry geometry, Tensor gradX);
+
+    /** dL/dweight of {@link #conv3d} given dL/dout; {@code gradWeight} arrives zero-filled. */
+    void conv3dBackwardFilter(Tensor gradOut, Tensor x, ConvGeometry geometry, Tensor gradWeight);
+
+    // ---- batch-norm ------------------------------------------------------------------------
+
+    /**
+     * Training-mode batch-norm of x (N, C, S...): per channel, the mean and the biased variance
+     * over N and S; out = (x - mean) / sqrt(var + eps) * weight + bias. Writes mean and var (C).
+     * weight and bias (C) may be null.
+     */
+    void batchNormTrain(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out, Tensor mean, Tensor var);
+
+    /**
+     * Gradients of {@link #batchNormTrain}, given its saved mean and invStd = 1/sqrt(var + eps);
+     * gradWeight/gradBias may be null when not wanted.
+     */
+    void batchNormBackward(Tensor gradOut, Tensor x, Tensor weight, Tensor mean, Tensor invStd,
+            Tensor gradX, Tensor gradWeight, Tensor gradBias);
+
+    // ---- pooling over (N, C, T, H, W) ------------------------------------------------------
+
+    /**
+     * Max over each window (padding never wins). {@code indices} (int64, out's shape) receives
+     * the position of each maximum as a flat index into its (T, H, W) volume, as PyTorch's
+     * return_indices; the first maximum wins ties, NaN wins over numbers.
+     */
+    void maxPool3d(Tensor x, PoolGeometry geometry, Tensor out, Tensor indices);
+
+    /** Adds each gradient to the input position its maximum came from; gradX arrives zero-filled. */
+    void maxPool3dBackward(Tensor gradOut, Tensor indices, Tensor gradX);
+
+    /**
+     * Mean over each window; the divisor is the window size counting padding
+     * ({@code countIncludePad}, PyTorch's default) or only the real elements.
+     */
+    void avgPool3d(Tensor x, PoolGeometry geometry, boolean countIncludePad, Tensor out);
+
+    /** Spreads each gradient evenly over its window; gradX arrives zero-filled. */
+    void avgPool3dBackward(Tensor gradOut, PoolGeometry geometry, boolean countIncludePad, Tensor gradX);
+
+    /**
+     * Adaptive average pooling to out's (To, Ho, Wo): output cell i of an axis of size In
+     * averages input [floor(i In / Out), ceil((i + 1) In / Out)), as PyTorch.
+     */
+    void adaptiveAvgPool3d(Tensor x, Tensor out);
+
+    /** Backward of {@link #adaptiveAvgPool3d}; gradX arrives zero-filled. */
+    void adaptiveAvgPool3dBackward(Tensor gradOut, Tensor gradX);
 }

@@ -4,6 +4,8 @@ import org.iboot4j.engine.DType;
 import org.iboot4j.engine.Tensor;
 import org.iboot4j.engine.backend.Backend;
 import org.iboot4j.engine.backend.BinaryOp;
+import org.iboot4j.engine.backend.ConvGeometry;
+import org.iboot4j.engine.backend.PoolGeometry;
 import org.iboot4j.engine.backend.ReduceOp;
 import org.iboot4j.engine.backend.Storage;
 import org.iboot4j.engine.backend.UnaryOp;
@@ -150,5 +152,61 @@ public final class CpuBackend implements Backend {
     @Override
     public void scatterAdd(Tensor dst, int dim, Tensor index, Tensor src) {
         CpuIndexing.scatterAdd(dst, dim, index, src);
+    }
+
+    @Override
+    public void conv3d(Tensor x, Tensor weight, Tensor bias, ConvGeometry geometry, Tensor out) {
+        CpuConv3d.forward(x, weight, bias, geometry, out);
+    }
+
+    @Override
+    public void conv3dBackwardData(Tensor gradOut, Tensor weight, ConvGeometry geometry, Tensor gradX) {
+        CpuConv3d.backwardData(gradOut, weight, geometry, gradX);
+    }
+
+    @Override
+    public void conv3dBackwardFilter(Tensor gradOut, Tensor x, ConvGeometry geometry, Tensor gradWeight) {
+        CpuConv3d.backwardFilter(gradOut, x, geometry, gradWeight);
+    }
+
+    @Override
+    public void batchNormTrain(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out, Tensor mean, Tensor var) {
+        CpuBatchNorm.train(x, weight, bias, eps, out, mean, var);
+    }
+
+    @Override
+    public void batchNormBackward(Tensor gradOut, Tensor x, Tensor weight, Tensor mean, Tensor invStd,
+            Tensor gradX, Tensor gradWeight, Tensor gradBias) {
+        CpuBatchNorm.backward(gradOut, x, weight, mean, invStd, gradX, gradWeight, gradBias);
+    }
+
+    @Override
+    public void maxPool3d(Tensor x, PoolGeometry geometry, Tensor out, Tensor indices) {
+        CpuPooling.maxPool3d(x, geometry, out, indices);
+    }
+
+    @Override
+    public void maxPool3dBackward(Tensor gradOut, Tensor indices, Tensor gradX) {
+        CpuPooling.maxPool3dBackward(gradOut, indices, gradX);
+    }
+
+    @Override
+    public void avgPool3d(Tensor x, PoolGeometry geometry, boolean countIncludePad, Tensor out) {
+        CpuPooling.avgPool3d(x, geometry, countIncludePad, out);
+    }
+
+    @Override
+    public void avgPool3dBackward(Tensor gradOut, PoolGeometry geometry, boolean countIncludePad, Tensor gradX) {
+        CpuPooling.avgPool3dBackward(gradOut, geometry, countIncludePad, gradX);
+    }
+
+    @Override
+    public void adaptiveAvgPool3d(Tensor x, Tensor out) {
+        CpuPooling.adaptiveAvgPool3d(x, out);
+    }
+
+    @Override
+    public void adaptiveAvgPool3dBackward(Tensor gradOut, Tensor gradX) {
+        CpuPooling.adaptiveAvgPool3dBackward(gradOut, gradX);
     }
 }

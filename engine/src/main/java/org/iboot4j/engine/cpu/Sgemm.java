@@ -47,8 +47,9 @@ import static org.iboot4j.engine.cpu.SgemmMicroKernel.NR;
 import java.util.Objects;
 
 /**
- * Single-precision general matrix multiply for the CPU backend: {@code C = alpha * op(A) * op(B) +
- * beta * C} on row-major {@code float[]} matrices, BLAS-style, multi-threaded with {@link Parallel}.
+ * Single-precision general matrix multiply for the CPU backend: {@code C = alpha * op(A) * op(B)
+ * + beta * C} on row-major {@code float[]} matrices, BLAS-style, multi-threaded with
+ * {@link Parallel}.
  */
 public final class Sgemm {
 
@@ -147,7 +148,8 @@ public final class Sgemm {
      * Where {@code op(X)} of a batched operand lives: its element {@code (r, s)} in matrix
      * {@code item} is {@code data[offset + item * batchStride + r * rowStride + s * colStride]}.
      */
-    private record Operand(float[] data, int offset, long batchStride, int rowStride, int colStride) {
+    private record Operand(
+            float[] data, int offset, long batchStride, int rowStride, int colStride) {
         static Operand of(float[] data, int offset, int ld, long batchStride, boolean transposed) {
             return transposed
                     ? new Operand(data, offset, batchStride, 1, ld)
@@ -193,20 +195,24 @@ public final class Sgemm {
             this.kc = Math.ceilDiv(k, Math.ceilDiv(k, KC));
             long flops = 2L * batch * m * n * k;
             long targetTiles = Math.clamp(flops / MIN_TASK_FLOPS, 1, 4L * Parallel.threads());
-            this.nc = blockSize(n, NC, MIN_NC, NR, Math.ceilDiv(targetTiles, (long) batch * Math.ceilDiv(m, MC)));
+            long tilesPerNBlock = (long) batch * Math.ceilDiv(m, MC);
+            this.nc = blockSize(n, NC, MIN_NC, NR, Math.ceilDiv(targetTiles, tilesPerNBlock));
             this.nBlocks = Math.ceilDiv(n, nc);
-            this.mc = blockSize(m, MC, MIN_MC, MR, Math.ceilDiv(targetTiles, (long) batch * nBlocks));
+            long tilesPerMBlock = (long) batch * nBlocks;
+            this.mc = blockSize(m, MC, MIN_MC, MR, Math.ceilDiv(targetTiles, tilesPerMBlock));
             this.mBlocks = Math.ceilDiv(m, mc);
             this.tiles = batch * mBlocks * nBlocks;
         }
 
         /**
-         * The size of the blocks cutting {@code extent} into at least {@code wanted} pieces, as far
-         * as blocks between {@code minBlock} and {@code maxBlock} allow: blocks of nearly equal size,
-         * rounded up to a multiple of {@code unit}.
+         * The size of the blocks cutting {@code extent} into at least {@code wanted} pieces, as
+         * far as blocks between {@code minBlock} and {@code maxBlock} allow: blocks of nearly equal
+         * size, rounded up to a multiple of {@code unit}.
          */
-        private static int blockSize(int extent, int maxBlock, int minBlock, int unit, long wanted) {
-            long blocks = Math.max(Math.ceilDiv(extent, maxBlock), Math.min(wanted, extent / minBlock));
+        private static int blockSize(int extent, int maxBlock, int minBlock, int unit,
+                long wanted) {
+            long blocks = Math.max(Math.ceilDiv(extent, maxBlock),
+                    Math.min(wanted, extent / minBlock));
             return roundUp(Math.ceilDiv(extent, (int) blocks), unit);
         }
 
@@ -227,7 +233,8 @@ public final class Sgemm {
                 int end = Math.min(to, (column + 1) * mBlocks);
                 int firstRow = (tile - column * mBlocks) * mc;
                 int lastRow = Math.min(m, (end - column * mBlocks) * mc);
-                multiplyColumn(workspace, column / nBlocks, column % nBlocks * nc, firstRow, lastRow);
+                int item = column / nBlocks;
+                multiplyColumn(workspace, item, column % nBlocks * nc, firstRow, lastRow);
                 tile = end;
             }
         }
@@ -244,8 +251,8 @@ public final class Sgemm {
             for (int p0 = 0; p0 < k; p0 += kc) {
                 int depth = Math.min(kc, k - p0);
                 float blockBeta = p0 == 0 ? beta : 1f;
-                SgemmPacking.pack(b.data(), bStart + p0 * b.rowStride(), b.rowStride(), b.colStride(),
-                        depth, cols, NR, workspace.packedB);
+                SgemmPacking.pack(b.data(), bStart + p0 * b.rowStride(), b.rowStride(),
+                        b.colStride(), depth, cols, NR, workspace.packedB);
                 for (int i = i0; i < i1; i += mc) {
                     int rows = Math.min(mc, i1 - i);
                     SgemmPacking.pack(a.data(), aStart + i * a.rowStride() + p0 * a.colStride(),
@@ -255,14 +262,18 @@ public final class Sgemm {
             }
         }
 
-        /** {@code C = alpha * packedA * packedB + blockBeta * C} for one {@code rows x depth} by {@code depth x cols} block. */
-        private void multiplyBlock(Workspace workspace, int depth, int rows, int cols, float blockBeta,
-                int cStart) {
+        /**
+         * The macro-kernel: {@code C = alpha * packedA * packedB + blockBeta * C} for a packed
+         * {@code rows x depth} block of A and {@code depth x cols} block of B.
+         */
+        private void multiplyBlock(Workspace workspace, int depth, int rows, int cols,
+                float blockBeta, int cStart) {
             for (int j = 0; j < cols; j += NR) {
                 for (int i = 0; i < rows; i += MR) {
                     SgemmMicroKernel.multiply(depth, workspace.packedA, i * depth,
                             workspace.packedB, j * depth, workspace.tile, alpha, blockBeta,
-                            c, cStart + i * ldc + j, ldc, Math.min(MR, rows - i), Math.min(NR, cols - j));
+                            c, cStart + i * ldc + j, ldc,
+                            Math.min(MR, rows - i), Math.min(NR, cols - j));
                 }
             }
         }

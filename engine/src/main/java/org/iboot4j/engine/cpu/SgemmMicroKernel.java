@@ -19,7 +19,7 @@ final class SgemmMicroKernel {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     /** Floats per vector. */
     static final int VL = SPECIES.length();
-    /** Rows of C per tile: the A micro-panel height. */
+    /** Rows of C per tile, the A micro-panel height: fixed by the six accumulator rows below. */
     static final int MR = 6;
     /** Columns of C per tile, two vectors: the B micro-panel width. */
     static final int NR = 2 * VL;
@@ -30,10 +30,11 @@ final class SgemmMicroKernel {
      * {@code C = alpha * A * B + beta * C} for the top-left {@code rows x cols} of one tile.
      *
      * <p>{@code a[aOffset ..]} is an A micro-panel ({@code kc} columns of {@code MR} values) and
-     * {@code b[bOffset ..]} a B micro-panel ({@code kc} rows of {@code NR} values), both laid out by
-     * {@link SgemmPacking} and zero-padded, so the kernel always computes a full tile and only the
-     * write-back looks at {@code rows} and {@code cols}. The product goes through {@code tile}, an
-     * {@code MR x NR} scratch array, on its way to C. With {@code beta == 0} C is not read.
+     * {@code b[bOffset ..]} a B micro-panel ({@code kc} rows of {@code NR} values), both laid out
+     * by {@link SgemmPacking} and zero-padded, so the kernel always computes a full tile and only
+     * the write-back looks at {@code rows} and {@code cols}. The product goes through
+     * {@code tile}, an {@code MR x NR} scratch array, on its way to C. With {@code beta == 0}, C
+     * is not read.
      */
     static void multiply(int kc, float[] a, int aOffset, float[] b, int bOffset, float[] tile,
             float alpha, float beta, float[] c, int cOffset, int ldc, int rows, int cols) {
@@ -43,7 +44,9 @@ final class SgemmMicroKernel {
         FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
         FloatVector c40 = FloatVector.zero(SPECIES), c41 = FloatVector.zero(SPECIES);
         FloatVector c50 = FloatVector.zero(SPECIES), c51 = FloatVector.zero(SPECIES);
-        for (int p = 0, ai = aOffset, bi = bOffset; p < kc; p++, ai += MR, bi += NR) {
+        for (int p = 0; p < kc; p++) {
+            // Indices computed from p, not stepped along, let the JIT hoist the bounds checks.
+            int ai = aOffset + p * MR, bi = bOffset + p * NR;
             FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
             FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + VL);
             FloatVector ar = FloatVector.broadcast(SPECIES, a[ai]);
@@ -82,7 +85,7 @@ final class SgemmMicroKernel {
         writeBack(tile, alpha, beta, c, cOffset, ldc, rows, cols);
     }
 
-    /** {@code C = alpha * tile + beta * C} for the top-left {@code rows x cols} of the tile; masked at the right edge. */
+    /** {@code C = alpha * tile + beta * C} for the top-left {@code rows x cols}; masked edges. */
     private static void writeBack(float[] tile, float alpha, float beta,
             float[] c, int cOffset, int ldc, int rows, int cols) {
         for (int r = 0; r < rows; r++) {
@@ -90,11 +93,16 @@ final class SgemmMicroKernel {
                 FloatVector result = FloatVector.fromArray(SPECIES, tile, r * NR + j).mul(alpha);
                 int offset = cOffset + r * ldc + j;
                 if (cols - j >= VL) {
-                    if (beta != 0f) result = FloatVector.fromArray(SPECIES, c, offset).mul(beta).add(result);
+                    if (beta != 0f) {
+                        result = FloatVector.fromArray(SPECIES, c, offset).mul(beta).add(result);
+                    }
                     result.intoArray(c, offset);
                 } else {
                     VectorMask<Float> mask = SPECIES.indexInRange(j, cols);
-                    if (beta != 0f) result = FloatVector.fromArray(SPECIES, c, offset, mask).mul(beta).add(result);
+                    if (beta != 0f) {
+                        FloatVector old = FloatVector.fromArray(SPECIES, c, offset, mask);
+                        result = old.mul(beta).add(result);
+                    }
                     result.intoArray(c, offset, mask);
                 }
             }

@@ -31,7 +31,8 @@ final class SgemmPacking {
                     System.arraycopy(src, start + p * depthStride, dst, d + p * panelWidth, valid);
                 }
             } else {
-                // Each panel column is a contiguous run of the source (when depthStride == 1): read it in order.
+                // Each panel column is a contiguous run of the source (depthStride == 1): read it
+                // in order.
                 for (int w = 0; w < valid; w++) {
                     int s = start + w * widthStride;
                     for (int p = 0, t = d + w; p < depth; p++, t += panelWidth) {

@@ -42,7 +42,8 @@ class SgemmTest {
         for (boolean transA : BOOLEANS) {
             for (boolean transB : BOOLEANS) {
                 new Product(37, 45, 29).transpose(transA, transB).padding(5).check();
-                new Product(67, 131, 259).transpose(transA, transB).padding(3).alpha(0.5f).beta(1f).check();
+                new Product(67, 131, 259).transpose(transA, transB).padding(3)
+                        .alpha(0.5f).beta(1f).check();
             }
         }
     }
@@ -82,7 +83,8 @@ class SgemmTest {
     @Test
     void batchedAttentionShapes() {
         // scores = Q K^T per head, then out = P V, as in a ViT-B/16 layer at 224 px.
-        new Product(197, 197, 64).batch(24, false, false).transpose(false, true).alpha(0.125f).check();
+        new Product(197, 197, 64).batch(24, false, false).transpose(false, true)
+                .alpha(0.125f).check();
         new Product(197, 64, 197).batch(24, false, false).check();
     }
 
@@ -183,8 +185,10 @@ class SgemmTest {
                             sum += x * y;
                         }
                         int index = c.index(item, i, j);
-                        double reference = alpha * sum + (beta == 0f ? 0 : beta * (double) before[index]);
-                        assertTrue(Float.isFinite(c.data[index]), () -> "C[" + index + "] is not finite");
+                        double reference =
+                                alpha * sum + (beta == 0f ? 0 : beta * (double) before[index]);
+                        assertTrue(Float.isFinite(c.data[index]),
+                                () -> "C[" + index + "] is not finite");
                         maxError = Math.max(maxError, Math.abs(c.data[index] - reference));
                         maxReference = Math.max(maxReference, Math.abs(reference));
                         inView[index] = true;
@@ -192,7 +196,9 @@ class SgemmTest {
                 }
             }
             for (int index = 0; index < c.data.length; index++) {
-                if (!inView[index]) assertEquals(before[index], c.data[index], "C outside the views changed");
+                if (!inView[index]) {
+                    assertEquals(before[index], c.data[index], "C outside the views changed");
+                }
             }
             double relativeError = maxError / Math.max(maxReference, Double.MIN_NORMAL);
             assertTrue(relativeError <= TOLERANCE || maxError == 0, () -> String.format(
@@ -201,11 +207,12 @@ class SgemmTest {
 
         @Override
         public String toString() {
-            return String.format("batch %d of %dx%dx%d transA=%b transB=%b alpha=%s beta=%s padding=%d",
+            return String.format(
+                    "batch %d of %dx%dx%d transA=%b transB=%b alpha=%s beta=%s padding=%d",
                     batch, m, n, k, transA, transB, alpha, beta, padding);
         }
 
-        /** {@code count} stored {@code rows x cols} matrices (one shared matrix when count is 0), padded. */
+        /** {@code count} padded {@code rows x cols} matrices; one shared one if count is 0. */
         private final class Matrices {
             final int offset = padding, ld;
             final long stride;
@@ -214,7 +221,8 @@ class SgemmTest {
             Matrices(int rows, int cols, int count) {
                 ld = cols + padding;
                 stride = count == 0 ? 0 : (long) rows * ld + padding;
-                data = new float[(int) (offset + Math.max(1, count) * Math.max(stride, (long) rows * ld) + padding)];
+                long span = Math.max(stride, (long) rows * ld);
+                data = new float[(int) (offset + Math.max(1, count) * span + padding)];
             }
 
             void fill(SplittableRandom random) {

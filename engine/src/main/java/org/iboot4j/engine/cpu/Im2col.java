@@ -1,0 +1,159 @@
+package org.iboot4j.engine.cpu;
+
+import java.util.Arrays;
+
+/**
+ * The two data movers of the im2col convolution ({@link CpuConv3d} explains the algorithm):
+ * {@link #im2col} gathers a tile of output positions into the packed column matrix, and
+ * {@link #col2im} scatter-adds a column matrix back onto the input grid.
+ *
+ * <p>Column layout, for items {@code i} of a tile of {@code pt} output positions starting at
+ * flat position {@code p0}: row {@code r = c * kVol + (kt * kH + kh) * kW + kw} of item {@code i}
+ * is {@code col[i * rows * pt + r * pt + j]}, {@code j < pt}, holding input element
+ * {@code x[c, to*sT - pT + kt*dT, ho*sH - pH + kh*dH, wo*sW - pW + kw*dW]} (0 outside the input)
+ * for output position {@code p0 + j = (to * Ho + ho) * Wo + wo}. Rows of one group are therefore
+ * contiguous and form the row-major K x pt matrix the GEMM reads (K = Cin/groups * kVol).
+ *
+ * <p>Each row is walked one output row (fixed to, ho) at a time: the input row it reads is fixed,
+ * the wo where the tap falls inside the input are computed up front, so the inner loop is a plain
+ * copy (System.arraycopy when the W stride is 1) between two zero-filled edges, with no bounds
+ * test per element. Work is split over threads by column row (im2col: every row is written by
+ * one task) or by input channel (col2im: the kVol rows of one channel, which overlap on the input
+ * grid, stay in one task, so no two tasks add into the same element).
+ */
+final class Im2col {
+    private Im2col() {}
+
+    /** Floats moved per task below which handing work to another thread costs more than it saves. */
+    private static final int GRAIN_FLOATS = 1 << 15;
+
+    /** The geometry of one convolution, contiguous (N, C, T, H, W) input, in ints. */
+    record Dims(int cin, int t, int h, int w, int kt, int kh, int kw, int to, int ho, int wo,
+            int strideT, int strideH, int strideW, int padT, int padH, int padW, int dilT, int dilH, int dilW) {
+        int kVol() {
+            return kt * kh * kw;
+        }
+
+        /** Column rows per item, all groups: Cin * kT * kH * kW. */
+        int rows() {
+            return cin * kVol();
+        }
+
+        int inVol() {
+            return t * h * w;
+        }
+
+        int outVol() {
+            return to * ho * wo;
+        }
+    }
+
+    /**
+     * Fills the column matrix of {@code items} consecutive items (the first at {@code x[xOff]},
+     * items {@code cin * inVol} apart) for output positions {@code [p0, p0 + pt)}: {@code items *
+     * rows * pt} floats at {@code col[0..]}.
+     */
+    static void im2col(float[] x, int xOff, Dims d, int items, int p0, int pt, float[] col) {
+        int rows = d.rows();
+        int grain = Math.max(1, GRAIN_FLOATS / pt);
+        Parallel.forRange(items * rows, grain, (from, to) -> {
+            for (int ir = from; ir < to; ir++) {
+                int item = ir / rows, r = ir - item * rows;
+                int c = r / d.kVol(), k = r - c * d.kVol();
+                int kw = k % d.kw(), kh = k / d.kw() % d.kh(), kt = k / (d.kw() * d.kh());
+                gatherRow(x, xOff + (item * d.cin() + c) * d.inVol(), d, kt, kh, kw, p0, pt,
+                        col, ir * pt);
+            }
+        });
+    }
+
+    /**
+     * Adds the column matrix {@code col} (laid out as {@link #im2col} writes it) of {@code items}
+     * items onto the input-shaped gradient {@code dx} (the first item at {@code dx[dxOff]}).
+     */
+    static void col2im(float[] col, Dims d, int items, int p0, int pt, float[] dx, int dxOff) {
+        int kVol = d.kVol();
+        int grain = Math.max(1, GRAIN_FLOATS / (pt * kVol));
+        Parallel.forRange(items * d.cin(), grain, (from, to) -> {
+            for (int ic = from; ic < to; ic++) {
+                int plane = dxOff + ic * d.inVol(); // item * cin + c == ic
+                for (int k = 0; k < kVol; k++) {
+                    int kw = k % d.kw(), kh = k / d.kw() % d.kh(), kt = k / (d.kw() * d.kh());
+                    scatterRow(col, (ic * kVol + k) * pt, d, kt, kh, kw, p0, pt, dx, plane);
+                }
+            }
+        });
+    }
+
+    /**
+     * One column row: tap (kt, kh, kw) of the input plane starting at {@code x[plane]}, for
+     * output positions {@code [p0, p0 + pt)}, written to {@code col[dst..dst + pt)}.
+     */
+    private static void gatherRow(float[] x, int plane, Dims d, int kt, int kh, int kw, int p0, int pt,
+            float[] col, int dst) {
+        int wo0 = p0 % d.wo(), rest = p0 / d.wo();
+        int ho = rest % d.ho(), to = rest / d.ho();
+        int shift = kw * d.dilW() - d.padW(); // input w = wo * sW + shift
+        int first = Math.max(0, Math.ceilDiv(-shift, d.strideW()));                 // first wo inside
+        int end = Math.max(first, Math.floorDiv(d.w() - 1 - shift, d.strideW()) + 1); // past the last
+        int sw = d.strideW();
+        for (int j = 0; j < pt; ) {
+            int len = Math.min(d.wo() - wo0, pt - j);
+            int ti = to * d.strideT() - d.padT() + kt * d.dilT();
+            int hi = ho * d.strideH() - d.padH() + kh * d.dilH();
+            int o = dst + j - wo0; // col index of wo = 0 in this output row
+            if (ti < 0 || ti >= d.t() || hi < 0 || hi >= d.h()) {
+                Arrays.fill(col, o + wo0, o + wo0 + len, 0f);
+            } else {
+                int lo = Math.clamp(first, wo0, wo0 + len), hiW = Math.clamp(end, lo, wo0 + len);
+                if (lo > wo0) Arrays.fill(col, o + wo0, o + lo, 0f);
+                int src = plane + (ti * d.h() + hi) * d.w() + shift;
+                if (sw == 1) {
+                    System.arraycopy(x, src + lo, col, o + lo, hiW - lo);
+                } else {
+                    for (int wo = lo; wo < hiW; wo++) col[o + wo] = x[src + wo * sw];
+                }
+                if (hiW < wo0 + len) Arrays.fill(col, o + hiW, o + wo0 + len, 0f);
+            }
+            j += len;
+            wo0 = 0;
+            if (++ho == d.ho()) {
+                ho = 0;
+                to++;
+            }
+        }
+    }
+
+    /** The transpose of {@link #gatherRow}: {@code dx[plane + ...] += col[src..src + pt)}. */
+    private static void scatterRow(float[] col, int src, Dims d, int kt, int kh, int kw, int p0, int pt,
+            float[] dx, int plane) {
+        int wo0 = p0 % d.wo(), rest = p0 / d.wo();
+        int ho = rest % d.ho(), to = rest / d.ho();
+        int shift = kw * d.dilW() - d.padW();
+        int first = Math.max(0, Math.ceilDiv(-shift, d.strideW()));
+        int end = Math.max(first, Math.floorDiv(d.w() - 1 - shift, d.strideW()) + 1);
+        int sw = d.strideW();
+        for (int j = 0; j < pt; ) {
+            int len = Math.min(d.wo() - wo0, pt - j);
+            int ti = to * d.strideT() - d.padT() + kt * d.dilT();
+            int hi = ho * d.strideH() - d.padH() + kh * d.dilH();
+            if (ti >= 0 && ti < d.t() && hi >= 0 && hi < d.h()) {
+                int o = src + j - wo0;
+                int lo = Math.clamp(first, wo0, wo0 + len), hiW = Math.clamp(end, lo, wo0 + len);
+                int dst = plane + (ti * d.h() + hi) * d.w() + shift;
+                if (sw == 1) {
+                    int base = dst - o; // dx index = col index + base
+                    for (int i = o + lo; i < o + hiW; i++) dx[i + base] += col[i];
+                } else {
+                    for (int wo = lo; wo < hiW; wo++) dx[dst + wo * sw] += col[o + wo];
+                }
+            }
+            j += len;
+            wo0 = 0;
+            if (++ho == d.ho()) {
+                ho = 0;
+                to++;
+            }
+        }
+    }
+}
