@@ -163,4 +163,13 @@ public interface Backend {
 
     /** Backward of {@link #adaptiveAvgPool3d}; gradX arrives zero-filled. */
     void adaptiveAvgPool3dBackward(Tensor gradOut, Tensor gradX);
+
+    // ---- optimisation ----------------------------------------------------------------------
+
+    /**
+     * One SGD / LARS step, in place: updates {@code param} and {@code momentumBuffer} (both
+     * contiguous, same shape as {@code grad}) by the rule in {@link SgdStep}. The only primitive
+     * that writes into its inputs: parameters keep their identity across steps.
+     */
+    void sgdStep(Tensor param, Tensor grad, Tensor momentumBuffer, SgdStep step);
 }

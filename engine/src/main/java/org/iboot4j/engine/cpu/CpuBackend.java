@@ -7,6 +7,7 @@ import org.iboot4j.engine.backend.BinaryOp;
 import org.iboot4j.engine.backend.ConvGeometry;
 import org.iboot4j.engine.backend.PoolGeometry;
 import org.iboot4j.engine.backend.ReduceOp;
+import org.iboot4j.engine.backend.SgdStep;
 import org.iboot4j.engine.backend.Storage;
 import org.iboot4j.engine.backend.UnaryOp;
 
@@ -208,5 +209,10 @@ public final class CpuBackend implements Backend {
     @Override
     public void adaptiveAvgPool3dBackward(Tensor gradOut, Tensor gradX) {
         CpuPooling.adaptiveAvgPool3dBackward(gradOut, gradX);
+    }
+
+    @Override
+    public void sgdStep(Tensor param, Tensor grad, Tensor momentumBuffer, SgdStep step) {
+        CpuOptimizer.sgdStep(param, grad, momentumBuffer, step);
     }
 }

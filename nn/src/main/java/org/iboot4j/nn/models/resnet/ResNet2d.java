@@ -1,5 +1,6 @@
 package org.iboot4j.nn.models.resnet;
 
+import org.iboot4j.nn.io.Checkpoints;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -41,7 +42,7 @@ import org.iboot4j.nn.layers.Sequential;
  *
  * <pre>{@code
  * ResNet2d teacher = ResNet2d.resnet50(2, 0, new Rng(0));      // R50-w2 without fc
- * teacher.loadBackbone(StateDicts.read(Path.of("r50_2x_sk0.safetensors")));
+ * teacher.loadBackbone(Checkpoints.read(Path.of("r50_2x_sk0.safetensors")));
  * teacher.eval().requiresGrad(false);
  * Tensor f = teacher.features(images);                          // (B, 4096)
  * }</pre>
@@ -209,7 +210,7 @@ public final class ResNet2d extends Module {
      * unexpected and mis-shaped key.
      */
     public void loadCheckpoint(Map<String, Tensor> checkpoint) {
-        loadStateDict(StateDicts.stripWrapperPrefixes(checkpoint), true);
+        loadStateDict(Checkpoints.stripPrefixes(checkpoint), true);
     }
 
     /**
@@ -218,7 +219,7 @@ public final class ResNet2d extends Module {
      */
     public void loadBackbone(Map<String, Tensor> checkpoint) {
         Map<String, Tensor> backbone = new LinkedHashMap<>();
-        StateDicts.stripWrapperPrefixes(checkpoint).forEach((k, v) -> {
+        Checkpoints.stripPrefixes(checkpoint).forEach((k, v) -> {
             if (!k.startsWith("fc.")) backbone.put(k, v);
         });
         Map<String, Tensor> own = stateDict();

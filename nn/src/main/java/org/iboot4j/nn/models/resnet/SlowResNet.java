@@ -1,5 +1,6 @@
 package org.iboot4j.nn.models.resnet;
 
+import org.iboot4j.nn.io.Checkpoints;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -49,7 +50,7 @@ import org.iboot4j.nn.layers.Pool3d;
  *
  * <pre>{@code
  * SlowResNet model = SlowResNet.slowR50(400, new Rng(0));
- * model.loadCheckpoint(StateDicts.read(Path.of("SLOW_8x8_R50.safetensors")));   // either naming
+ * model.loadCheckpoint(Checkpoints.read(Path.of("SLOW_8x8_R50.safetensors")));   // either naming
  * model.eval();
  * Tensor logits = model.forward(clip);        // (N, 400)
  * Tensor feats = model.features(clip);        // (N, 2048), globally average-pooled

@@ -1,5 +1,6 @@
 package org.iboot4j.nn.models.resnet;
 
+import org.iboot4j.nn.io.Checkpoints;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -70,7 +71,7 @@ public final class SlowResNetCheckpoint {
     public static Naming detect(Collection<String> keys) {
         boolean sf = false, ptv = false;
         for (String raw : keys) {
-            String k = StateDicts.stripWrapperPrefixes(raw);
+            String k = Checkpoints.stripPrefix(raw);
             if (k.matches("s[1-5]\\.pathway0_.*") || k.startsWith("head.projection.")) sf = true;
             if (k.startsWith("blocks.")) ptv = true;
         }
@@ -108,7 +109,7 @@ public final class SlowResNetCheckpoint {
      * instead of failing.
      */
     public static Map<String, Tensor> toPytorchvideo(Map<String, Tensor> checkpoint, Naming naming, boolean dropUnknown) {
-        Map<String, Tensor> stripped = StateDicts.stripWrapperPrefixes(checkpoint);
+        Map<String, Tensor> stripped = Checkpoints.stripPrefixes(checkpoint);
         Map<String, Tensor> out = new LinkedHashMap<>();
         List<String> unknown = new ArrayList<>();
         stripped.forEach((key, value) -> {

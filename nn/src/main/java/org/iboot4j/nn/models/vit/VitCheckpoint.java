@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.iboot4j.engine.Rng;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.nn.io.Checkpoints;
 import org.iboot4j.nn.io.SafetensorsReader;
 
 /**
@@ -41,7 +42,6 @@ public final class VitCheckpoint {
     private VitCheckpoint() {}
 
     /** Wrapper prefixes removed from the start of every key, repeatedly (DataParallel, DINO's backbone, torch.compile...). */
-    public static final List<String> STRIPPED_PREFIXES = List.of("module.", "model.", "backbone.", "_orig_mod.");
 
     /**
      * What the checkpoint does not say. {@code variant} null: detect it from the keys;
@@ -98,11 +98,9 @@ public final class VitCheckpoint {
     public static Loaded loadWithReport(Path file, Options options) throws IOException {
         Objects.requireNonNull(options, "options");
         try (SafetensorsReader reader = SafetensorsReader.open(file)) {
-            Map<String, String> byStripped = new LinkedHashMap<>();
-            for (String name : reader.names()) {
-                String previous = byStripped.put(stripPrefix(name), name);
-                if (previous != null) throw collision(previous, name);
-            }
+            Map<String, String> byName = new LinkedHashMap<>();
+            reader.names().forEach(name -> byName.put(name, name));
+            Map<String, String> byStripped = Checkpoints.stripPrefixes(byName);
             VitVariant variant = options.variant() != null ? options.variant() : detect(byStripped.keySet());
             Map<String, Tensor> checkpoint = new LinkedHashMap<>();
             List<String> skipped = new ArrayList<>();
@@ -120,7 +118,7 @@ public final class VitCheckpoint {
     /** As {@link #loadWithReport(Path, Options)} for tensors already in memory (checkpoint names). */
     public static Loaded loadWithReport(Map<String, Tensor> checkpoint, Options options) {
         Objects.requireNonNull(options, "options");
-        Map<String, Tensor> stripped = stripPrefixes(checkpoint);
+        Map<String, Tensor> stripped = Checkpoints.stripPrefixes(checkpoint);
         VitVariant variant = options.variant() != null ? options.variant() : detect(stripped.keySet());
         return build(stripped, variant, options, "checkpoint");
     }
@@ -142,39 +140,6 @@ public final class VitCheckpoint {
 
     // ---- the steps, public for tools and tests -----------------------------------------------
 
-    /** {@code key} without the {@link #STRIPPED_PREFIXES} it starts with. */
-    public static String stripPrefix(String key) {
-        boolean again = true;
-        while (again) {
-            again = false;
-            for (String p : STRIPPED_PREFIXES) {
-                if (key.startsWith(p) && key.length() > p.length()) {
-                    key = key.substring(p.length());
-                    again = true;
-                }
-            }
-        }
-        return key;
-    }
-
-    /** The checkpoint with {@link #stripPrefix} applied to every key (order kept). */
-    public static Map<String, Tensor> stripPrefixes(Map<String, Tensor> checkpoint) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        Map<String, String> origin = new LinkedHashMap<>();
-        checkpoint.forEach((k, v) -> {
-            String s = stripPrefix(k);
-            String previous = origin.put(s, k);
-            if (previous != null) throw collision(previous, k);
-            out.put(s, v);
-        });
-        return out;
-    }
-
-    private static IllegalArgumentException collision(String a, String b) {
-        return new IllegalArgumentException("checkpoint keys '" + a + "' and '" + b + "' are the same after removing the"
-                + " wrapper prefixes " + STRIPPED_PREFIXES + "; the file seems to hold two models");
-    }
-
     /**
      * The variant whose {@link VitVariant#markers() marker keys} are all among {@code keys}
      * (prefix-stripped).
@@ -188,7 +153,7 @@ public final class VitCheckpoint {
             StringBuilder msg = new StringBuilder("not a ViT checkpoint this loader knows: looked for");
             for (VitVariant v : VitVariant.values()) msg.append("\n  ").append(v).append(": keys ").append(v.markers());
             List<String> sample = new TreeSet<>(keys).stream().limit(12).toList();
-            msg.append("\n(after removing the prefixes ").append(STRIPPED_PREFIXES).append("); the checkpoint has ")
+            msg.append("\n(after removing the prefixes ").append(Checkpoints.WRAPPER_PREFIXES).append("); the checkpoint has ")
                     .append(keys.size()).append(" keys, e.g. ").append(sample)
                     .append(". Pass Options.withVariant(...) to force a variant.");
             throw new IllegalArgumentException(msg.toString());
@@ -252,7 +217,7 @@ public final class VitCheckpoint {
         Tensor t = state.get(moduleKey);
         if (t == null) {
             throw new IllegalArgumentException(variant + " checkpoint has no '" + variant.mapper().checkpointName(moduleKey)
-                    + "' (after removing the prefixes " + STRIPPED_PREFIXES + "), so its architecture cannot be inferred");
+                    + "' (after removing the prefixes " + Checkpoints.WRAPPER_PREFIXES + "), so its architecture cannot be inferred");
         }
         return t.shape();
     }

@@ -1,5 +1,6 @@
 package org.iboot4j.nn.models.vit;
 
+import org.iboot4j.nn.io.Checkpoints;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -41,7 +42,7 @@ import org.iboot4j.engine.Tensor;
  * strict {@link VisionTransformer#loadStateDict} reports them as unexpected. Mappers are
  * linear in the tensors (renames, reshapes, a transpose, a concatenation), so they map
  * gradients named like the checkpoint just as well as weights. Prefixes such as
- * {@code module.} are removed before, by {@link VitCheckpoint#stripPrefixes}.
+ * {@code module.} are removed before, by {@link org.iboot4j.nn.io.Checkpoints#stripPrefixes}.
  */
 public abstract sealed class VitKeyMapper {
 

@@ -1,5 +1,6 @@
 package org.iboot4j.nn.models.resnet;
 
+import org.iboot4j.nn.io.Checkpoints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -61,7 +62,7 @@ final class Fixtures {
 
     static Golden read(String file) {
         Path path = golden(file);
-        Map<String, Tensor> all = StateDicts.read(path);
+        Map<String, Tensor> all = Checkpoints.read(path);
         Map<String, Tensor> weights = new LinkedHashMap<>(), test = new LinkedHashMap<>();
         all.forEach((k, v) -> {
             if (k.startsWith(TEST_PREFIX)) test.put(k.substring(TEST_PREFIX.length()), v);

@@ -1,5 +1,6 @@
 package org.iboot4j.nn.models.resnet;
 
+import org.iboot4j.nn.io.Checkpoints;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -112,7 +113,7 @@ class SlowResNetTest {
         SlowResNet a = new SlowResNet(c, new Rng(1)), b = new SlowResNet(c, new Rng(2));
         Path file = dir.resolve("slow.safetensors");
         SafetensorsWriter.write(file, a.stateDict(), Map.of());
-        Map<String, Tensor> read = StateDicts.read(file);
+        Map<String, Tensor> read = Checkpoints.read(file);
         assertTrue(read.containsKey("blocks.1.res_blocks.0.branch2.conv_a.weight"));
         assertEquals(Naming.PYTORCHVIDEO, SlowResNetCheckpoint.detect(read.keySet()));
         b.loadCheckpoint(read);

@@ -1,5 +1,6 @@
 package org.iboot4j.nn.models.vit;
 
+import org.iboot4j.nn.io.Checkpoints;
 import static org.iboot4j.nn.models.vit.VitFixture.HEADS;
 import static org.iboot4j.nn.models.vit.VitFixture.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -161,13 +162,13 @@ class VitModelTest {
 
     @Test
     void prefixesAreStrippedAndCollisionsCaught() {
-        assertEquals("visual.conv1.weight", VitCheckpoint.stripPrefix("module.model.visual.conv1.weight"));
-        assertEquals("vision_model.pre_layrnorm.weight", VitCheckpoint.stripPrefix("vision_model.pre_layrnorm.weight"));
-        assertEquals("cls_token", VitCheckpoint.stripPrefix("_orig_mod.backbone.cls_token"));
+        assertEquals("visual.conv1.weight", Checkpoints.stripPrefix("module.model.visual.conv1.weight"));
+        assertEquals("vision_model.pre_layrnorm.weight", Checkpoints.stripPrefix("vision_model.pre_layrnorm.weight"));
+        assertEquals("cls_token", Checkpoints.stripPrefix("_orig_mod.backbone.cls_token"));
         Map<String, Tensor> twice = new LinkedHashMap<>();
         twice.put("cls_token", Tensor.zeros(1, 1, 4));
         twice.put("module.cls_token", Tensor.zeros(1, 1, 4));
-        assertThrows(IllegalArgumentException.class, () -> VitCheckpoint.stripPrefixes(twice));
+        assertThrows(IllegalArgumentException.class, () -> Checkpoints.stripPrefixes(twice));
     }
 
     @Test
