@@ -1,6 +1,5 @@
 package org.iboot4j.nn.models.resnet;
 
-import org.iboot4j.nn.io.Checkpoints;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -12,6 +11,7 @@ import org.iboot4j.engine.Rng;
 import org.iboot4j.engine.Tensor;
 import org.iboot4j.nn.Init;
 import org.iboot4j.nn.Module;
+import org.iboot4j.nn.io.Checkpoints;
 import org.iboot4j.nn.layers.BatchNorm;
 import org.iboot4j.nn.layers.Conv2d;
 import org.iboot4j.nn.layers.Linear;
@@ -105,6 +105,30 @@ public final class ResNet2d extends Module {
             return "ResNet2d.Config[depths=" + Arrays.toString(depths) + ", width=" + width
                     + ", widthMultiplier=" + widthMultiplier + ", numClasses=" + numClasses + "]";
         }
+    }
+
+    /**
+     * The architecture a torchvision-named checkpoint holds: stem width from conv1 (a width
+     * multiplier folds into it), block counts from the highest index in each layer, classes from
+     * fc (0 without one).
+     */
+    public static Config inferConfig(Map<String, Tensor> checkpoint) {
+        Map<String, Tensor> state = Checkpoints.stripPrefixes(checkpoint);
+        Tensor stem = state.get("conv1.weight");
+        if (stem == null) {
+            throw new IllegalArgumentException("ResNet2d: the checkpoint has no conv1.weight (torchvision naming);"
+                    + " its keys begin " + state.keySet().stream().limit(5).toList());
+        }
+        int[] depths = new int[4];
+        for (String k : state.keySet()) {
+            var m = java.util.regex.Pattern.compile("^layer([1-4])\\.(\\d+)\\.").matcher(k);
+            if (m.find()) {
+                int layer = Integer.parseInt(m.group(1)) - 1;
+                depths[layer] = Math.max(depths[layer], Integer.parseInt(m.group(2)) + 1);
+            }
+        }
+        Tensor fc = state.get("fc.weight");
+        return new Config(depths, stem.shape()[0], 1, fc == null ? 0 : fc.shape()[0]);
     }
 
     private final Config config;

@@ -1,6 +1,5 @@
 package org.iboot4j.nn.models.resnet;
 
-import org.iboot4j.nn.io.Checkpoints;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -11,6 +10,7 @@ import org.iboot4j.engine.Rng;
 import org.iboot4j.engine.Tensor;
 import org.iboot4j.nn.Init;
 import org.iboot4j.nn.Module;
+import org.iboot4j.nn.io.Checkpoints;
 import org.iboot4j.nn.layers.BatchNorm;
 import org.iboot4j.nn.layers.Conv3d;
 import org.iboot4j.nn.layers.Dropout;

@@ -1,6 +1,5 @@
 package org.iboot4j.nn.models.resnet;
 
-import org.iboot4j.nn.io.Checkpoints;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -9,6 +8,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.nn.io.Checkpoints;
 
 /**
  * Maps Slow ResNet checkpoints onto {@link SlowResNet}'s own names, which are pytorchvideo's.
@@ -170,5 +170,29 @@ public final class SlowResNetCheckpoint {
     private static String sample(Collection<String> keys) {
         List<String> list = keys.stream().limit(8).toList();
         return list + (keys.size() > list.size() ? " ... (" + keys.size() + " in all)" : "");
+    }
+
+    /**
+     * The architecture a checkpoint (either naming) holds: the stem width from the stem conv,
+     * the block counts from the highest block index of each stage, the classes from the head
+     * (0 without one). So reduced or deeper variants load without being named.
+     */
+    public static SlowResNet.Config inferConfig(Map<String, Tensor> checkpoint) {
+        Map<String, Tensor> state = toPytorchvideo(checkpoint, detect(Checkpoints.stripPrefixes(checkpoint).keySet()), true);
+        Tensor stem = state.get("blocks.0.conv.weight");
+        if (stem == null) {
+            throw new IllegalArgumentException("SlowResNet: the checkpoint has no stem convolution (blocks.0.conv.weight"
+                    + " / s1.pathway0_stem.conv.weight); its keys begin " + state.keySet().stream().limit(5).toList());
+        }
+        int[] depths = new int[4];
+        for (String k : state.keySet()) {
+            var m = Pattern.compile("^blocks\\.([1-4])\\.res_blocks\\.(\\d+)\\.").matcher(k);
+            if (m.find()) {
+                int stage = Integer.parseInt(m.group(1)) - 1;
+                depths[stage] = Math.max(depths[stage], Integer.parseInt(m.group(2)) + 1);
+            }
+        }
+        Tensor head = state.get(HEAD_PREFIX + "proj.weight");
+        return new SlowResNet.Config(depths, stem.shape()[0], head == null ? 0 : head.shape()[0], 0.5f);
     }
 }

@@ -1,6 +1,5 @@
 package org.iboot4j.nn.models.vit;
 
-import org.iboot4j.nn.io.Checkpoints;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -13,6 +12,7 @@ import java.util.regex.Pattern;
 import org.iboot4j.engine.Functional;
 import org.iboot4j.engine.GradMode;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.nn.io.Checkpoints;
 
 /**
  * Converts a checkpoint's key names (and layouts) to {@link VisionTransformer}'s own. One mapper

@@ -1,6 +1,5 @@
 package org.iboot4j.nn.models.resnet;
 
-import org.iboot4j.nn.io.Checkpoints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -12,6 +11,7 @@ import java.util.Map;
 import java.util.SortedMap;
 import org.iboot4j.engine.Tensor;
 import org.iboot4j.nn.Module;
+import org.iboot4j.nn.io.Checkpoints;
 import org.iboot4j.nn.io.SafetensorsReader;
 import org.opentest4j.AssertionFailedError;
 

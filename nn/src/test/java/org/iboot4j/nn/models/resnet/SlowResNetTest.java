@@ -1,6 +1,5 @@
 package org.iboot4j.nn.models.resnet;
 
-import org.iboot4j.nn.io.Checkpoints;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,6 +16,7 @@ import java.util.Map;
 import org.iboot4j.engine.GradMode;
 import org.iboot4j.engine.Rng;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.nn.io.Checkpoints;
 import org.iboot4j.nn.io.SafetensorsWriter;
 import org.iboot4j.nn.models.resnet.Fixtures.Golden;
 import org.iboot4j.nn.models.resnet.SlowResNetCheckpoint.Naming;

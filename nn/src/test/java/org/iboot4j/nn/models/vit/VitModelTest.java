@@ -1,6 +1,5 @@
 package org.iboot4j.nn.models.vit;
 
-import org.iboot4j.nn.io.Checkpoints;
 import static org.iboot4j.nn.models.vit.VitFixture.HEADS;
 import static org.iboot4j.nn.models.vit.VitFixture.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -14,6 +13,7 @@ import java.util.Map;
 import org.iboot4j.engine.GradMode;
 import org.iboot4j.engine.Rng;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.nn.io.Checkpoints;
 import org.iboot4j.nn.models.vit.VitCheckpoint.Options;
 import org.junit.jupiter.api.Test;
 
