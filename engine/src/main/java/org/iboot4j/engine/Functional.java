@@ -117,4 +117,12 @@ public final class Functional {
     public static Tensor dropout(Tensor x, float p, boolean training, Rng rng) {
         return PoolOps.dropout(x, p, training, rng);
     }
+
+    /**
+     * The iBoot loss: mean over rows of 2 - 2 cos(target, online), rows of width D = the last
+     * dimension. No gradient flows to the target (stop-gradient).
+     */
+    public static Tensor cosineRegressionLoss(Tensor target, Tensor online) {
+        return LossOps.cosineRegressionLoss(target, online);
+    }
 }

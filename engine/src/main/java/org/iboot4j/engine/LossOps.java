@@ -57,4 +57,25 @@ final class LossOps {
         Tensor bn = b.div(NormOps.l2Norm(b, d, true).clamp(eps, Float.NaN));
         return an.mul(bn).sum(d);
     }
+
+    /**
+     * The iBoot / BYOL regression loss, mean over rows of 2 - 2 cos(q, k), for a target q and an
+     * online output k of the same shape (..., D). The target is a constant (stop-gradient, as in
+     * BYOL and iBoot): the gradient flows to k only. Forward and backward are one fused primitive
+     * whose gradient is saved for the backward pass.
+     */
+    static Tensor cosineRegressionLoss(Tensor q, Tensor k) {
+        q.requireDType("cosine_loss", DType.F32);
+        k.requireDType("cosine_loss", DType.F32);
+        PointwiseOps.requireSameBackend("cosine_loss", q, k);
+        if (!java.util.Arrays.equals(q.shape(), k.shape()) || q.dim() < 1 || q.numel() == 0) {
+            throw new IllegalArgumentException("cosine_loss: target " + Shapes.str(q.shape()) + " and online "
+                    + Shapes.str(k.shape()) + " must have the same non-empty shape (..., D)");
+        }
+        Tensor qc = q.detach().contiguous(), kc = k.detach().contiguous();
+        Tensor loss = Tensor.empty(k.backend(), DType.F32);
+        Tensor gradK = Tensor.empty(k.backend(), DType.F32, k.shape());
+        k.backend().cosineLoss(qc, kc, loss, gradK);
+        return Autograd.record("cosine_loss", loss, (g, n) -> new Tensor[] {gradK.mul(g)}, k);
+    }
 }

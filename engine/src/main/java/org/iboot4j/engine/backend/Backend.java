@@ -172,4 +172,14 @@ public interface Backend {
      * that writes into its inputs: parameters keep their identity across steps.
      */
     void sgdStep(Tensor param, Tensor grad, Tensor momentumBuffer, SgdStep step);
+
+    // ---- losses ----------------------------------------------------------------------------
+
+    /**
+     * The fused iBoot / BYOL regression loss over rows of contiguous (rows, D) tensors q (target)
+     * and k (online): loss = mean over rows of 2 - 2 <q/|q|, k/|k|> (norms clamped below at
+     * 1e-12, as F.normalize), written to the 0-d {@code loss}; and its gradient with respect to k
+     * (including the 1/rows of the mean) to {@code gradK}, in the same pass.
+     */
+    void cosineLoss(Tensor q, Tensor k, Tensor loss, Tensor gradK);
 }

@@ -215,4 +215,9 @@ public final class CpuBackend implements Backend {
     public void sgdStep(Tensor param, Tensor grad, Tensor momentumBuffer, SgdStep step) {
         CpuOptimizer.sgdStep(param, grad, momentumBuffer, step);
     }
+
+    @Override
+    public void cosineLoss(Tensor q, Tensor k, Tensor loss, Tensor gradK) {
+        CpuCosineLoss.forwardBackward(q, k, loss, gradK);
+    }
 }

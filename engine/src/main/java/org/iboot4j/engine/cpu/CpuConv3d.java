@@ -149,8 +149,9 @@ final class CpuConv3d {
                     }
                 }
             };
-            if (PAR_ITEMS && n >= Parallel.threads() && Parallel.threads() > 1) Parallel.forRange(n, 1, items);
-            else items.run(0, n);
+            int threads = Parallel.threads(), spread = threads > 1 ? n - n % threads : 0;
+            if (spread > 0) Parallel.forRange(spread, 1, items);
+            items.run(spread, n);
         }
         if (dst != gradX) CpuElementwise.copy(dst, gradX);
     }
@@ -168,15 +169,16 @@ final class CpuConv3d {
         if (n == 0 || cout == 0 || k == 0) return; // dw is empty, or stays as it arrived (zero)
 
         // The reduction over (item, position) is split into `parts` contiguous runs of tiles, one
-        // per thread: part 0 accumulates into dw, part j > 0 into its own partial dw, added in at
-        // the end. With a single part the tiles run in turn and each product is parallel inside.
+        // per thread, each accumulating dw^T (K x M per group: the product col * dy^T, whose big
+        // operand col is then the GEMM's A, read along its rows) into its own partial buffer; the
+        // partials are summed and transposed into dw at the end. With a single part the tiles
+        // run in turn and each product is parallel inside.
         int size = cout * k;
         int parts = !PARTS1 && Parallel.threads() > 1 && l.tiles() >= Parallel.threads() ? Parallel.threads() : 1;
-        float[] partials = parts > 1 ? partials((parts - 1) * size) : null;
+        float[] partials = partials(parts * size);
         Parallel.RangeBody body = (from, to) -> {
             for (int part = from; part < to; part++) {
-                float[] acc = part == 0 ? dws : partials;
-                int accOff = part == 0 ? dwo : (part - 1) * size;
+                int accOff = part * size;
                 float[] col = l.pointwise() ? null : scratch(l.tileFloats());
                 float beta = 0f; // the part's first product overwrites, later ones add
                 int first = (int) ((long) l.tiles() * part / parts), last = (int) ((long) l.tiles() * (part + 1) / parts);
@@ -184,29 +186,32 @@ final class CpuConv3d {
                     int item = l.tileItem(t), p0 = l.tileStart(t), len = l.tileLength(t);
                     int dyTile = dyo + item * cout * p + p0;
                     if (col == null) { // 1x1x1: x[item, g, p0 .. p0 + len) is the column itself
-                        Sgemm.sgemmBatched(groups, false, true, m, k, len, 1f, dys, dyTile, p, (long) m * p,
-                                xs, xo + item * l.xItem() + p0, p, (long) k * p,
-                                beta, acc, accOff, k, (long) m * k);
+                        Sgemm.sgemmBatched(groups, false, true, k, m, len, 1f,
+                                xs, xo + item * l.xItem() + p0, p, (long) k * p, dys, dyTile, p, (long) m * p,
+                                beta, partials, accOff, m, (long) k * m);
                     } else {
                         Im2col.im2col(xs, xo + item * l.xItem(), l.dims, 1, p0, len, col);
-                        Sgemm.sgemmBatched(groups, false, true, m, k, len, 1f, dys, dyTile, p, (long) m * p,
-                                col, 0, len, (long) k * len, beta, acc, accOff, k, (long) m * k);
+                        Sgemm.sgemmBatched(groups, false, true, k, m, len, 1f,
+                                col, 0, len, (long) k * len, dys, dyTile, p, (long) m * p,
+                                beta, partials, accOff, m, (long) k * m);
                     }
                     beta = 1f;
                 }
             }
         };
-        if (parts > 1) {
-            Parallel.forRange(parts, 1, body);
-            Parallel.forRange(size, StridedLoop.GRAIN / parts, (from, to) -> {
-                for (int j = 0; j < parts - 1; j++) {
-                    int off = j * size;
-                    for (int i = from; i < to; i++) dws[dwo + i] += partials[off + i];
+        if (parts > 1) Parallel.forRange(parts, 1, body);
+        else body.run(0, 1);
+        // dw[g, r, c] = sum over parts of partial[part][g, c, r]  (r < M, c < K)
+        Parallel.forRange(cout, Math.max(1, StridedLoop.GRAIN / Math.max(1, k * parts)), (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int grp = row / m, r = row - grp * m, src = grp * k * m + r, out = dwo + row * k;
+                for (int c = 0; c < k; c++) {
+                    float sum = partials[src + c * m];
+                    for (int part = 1; part < parts; part++) sum += partials[part * size + src + c * m];
+                    dws[out + c] = sum;
                 }
-            });
-        } else {
-            body.run(0, 1);
-        }
+            }
+        });
         if (dst != gradWeight) CpuElementwise.copy(dst, gradWeight);
     }
 
