@@ -3,13 +3,18 @@
 # run, and writes one Markdown table (op, case, shape, torch ms, iboot4j ms, ratio, target, met)
 # to bench/results/<date>-<cpu-model>.md (and prints it).
 #
-#   bench/compare.sh [--threads T] [--filter REGEX] [--reps N] [--warmup N] [--budget S] [--out FILE]
+#   bench/compare.sh [--threads T] [--filter REGEX] [--reps N] [--warmup N] [--budget S]
+#                    [--quiet-wait S] [--retries N] [--out FILE]
 #
 #   --threads T     threads for both (torch.set_num_threads(T), -Diboot.threads=T); default: nproc
 #   --filter REGEX  only the cases whose "op-label case-id" matches, e.g. 'matmul|sgemm' (GEMM only),
 #                   'conv3d fwd', 'res3', '@8x28x28'
 #   --reps N, --warmup N, --budget S   the timing protocol (defaults 5, 2, 15 s; see Timing.java)
 #   --out FILE      where the Markdown goes (default bench/results/<date>-<cpu-model-slug>.md)
+#   --quiet-wait S  before each case, wait up to S seconds (default 20; 0: off) for an idle machine;
+#                   the runnable threads are watched while a case runs
+#   --retries N     a case that ran alongside other work is timed again up to N times (default 1),
+#                   then marked (busy) in the table
 #
 # ratio = torch ms / iboot4j ms: iboot4j's speed relative to PyTorch (>= 1: iboot4j is faster).
 # Targets: GEMM 0.7x, conv3d 0.6x. Installs what it needs when missing (Debian: python3-torch,
@@ -19,14 +24,16 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-threads="$(nproc)" filter="" out="" timing=()
+threads="$(nproc)" filter="" out="" quiet_wait=20 retries=1 timing=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --threads) threads="$2"; shift 2 ;;
         --filter) filter="$2"; shift 2 ;;
         --reps|--warmup|--budget|--min-reps|--warmup-seconds) timing+=("$1" "$2"); shift 2 ;;
         --out) out="$2"; shift 2 ;;
-        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --quiet-wait) quiet_wait="$2"; shift 2 ;;
+        --retries) retries="$2"; shift 2 ;;
+        -h|--help) awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit 0 ;;
         *) echo "compare.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -42,9 +49,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     as_root apt-get update -q >&2
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q "${missing[@]}" >&2
 fi
-blas_alt="$(update-alternatives --get-selections | awk '$1 ~ /^libblas\.so\.3/ {print $1; exit}')"
+selections="$(update-alternatives --get-selections || true)"
+blas_alt="$(awk '$1 ~ /^libblas\.so\.3/ {print $1}' <<<"$selections" | sed -n 1p)"
 if [ -n "$blas_alt" ]; then
-    openblas="$(update-alternatives --list "$blas_alt" | grep openblas | head -1 || true)"
+    openblas="$(update-alternatives --list "$blas_alt" | sed -n '/openblas/{p;q}' || true)"
     current="$(update-alternatives --query "$blas_alt" | sed -n 's/^Value: //p')"
     if [ -n "$openblas" ] && [ "$current" != "$openblas" ]; then
         echo "compare: selecting OpenBLAS for $blas_alt ($openblas)" >&2
@@ -70,7 +78,7 @@ heap="$(awk '/MemTotal/ {g = int($2 / 1048576 * 0.5); print (g < 2 ? 2 : (g > 12
 # the engine, back to back (never at the same time), so both see the same machine load.
 "$JAVA_HOME/bin/java" "${BENCH_JVM_FLAGS[@]}" -Diboot.threads="$threads" -Xmx"$heap" ${IBOOT_JAVA_OPTS:-} \
     -cp "$BENCH_CP" org.iboot4j.bench.CompareMain --shapes "$shapes" \
-    --torch-script "$root/bench/compare_torch.py" --python /usr/bin/python3 --out "$out" \
+    --torch-script "$root/bench/compare_torch.py" --python /usr/bin/python3 --out "$out" --quiet-wait "$quiet_wait" --retries "$retries" \
     --meta "date=$date" \
     --meta "CPU=${cpu:-unknown} ($(nproc) logical CPUs; $(lscpu | sed -n 's/^L2 cache: *//p' | head -1) L2)" \
     --meta "threads=$threads for both (torch.set_num_threads, OMP/OPENBLAS_NUM_THREADS; -Diboot.threads)" \

@@ -15,10 +15,9 @@ import org.iboot4j.engine.backend.Backends;
 import org.iboot4j.engine.cpu.Parallel;
 
 /**
- * The engine's half of the side-by-side comparison ({@code bench/compare.sh} runs it right after
- * {@code bench/compare_torch.py}): times every (op, shape) case of the shape table with
- * {@link Timing}, joins the times with PyTorch's (read from the file compare_torch.py wrote),
- * and prints one Markdown table, optionally also written to a file.
+ * The side-by-side comparison ({@code bench/compare.sh} runs it): times every (op, shape) case of
+ * the shape table in PyTorch and in the engine with the same {@link Timing} protocol and thread
+ * count, and prints one Markdown table, optionally also written to a file.
  *
  * <p>ratio = torch time / iboot4j time: iboot4j's speed relative to PyTorch, so >= 1 means the
  * engine is faster. Ops with a target (GEMM 0.7, conv3d 0.6) say whether it is met.
@@ -26,21 +25,34 @@ import org.iboot4j.engine.cpu.Parallel;
  * <pre>
  * CompareMain [--shapes FILE] [--filter REGEX] [--warmup N] [--warmup-seconds S] [--reps N]
  *             [--min-reps N] [--budget S] [--torch FILE | --torch-script compare_torch.py
- *             [--python /usr/bin/python3]] [--out FILE] [--meta KEY=VALUE]...
+ *             [--python /usr/bin/python3]] [--quiet-wait S [--retries N]] [--out FILE]
+ *             [--meta KEY=VALUE]...
  * </pre>
- * The filter is searched for in "op-label case-id", e.g. "matmul|sgemm", "conv3d fwd res2".
- * PyTorch's times come either from {@code --torch-script compare_torch.py} (run as a child in
- * its --serve mode: each case is timed in PyTorch and then here, back to back, so both see the
- * same machine load; needs {@code --shapes}), or from a file it wrote earlier ({@code --torch}).
- * Threads: the engine's come from -Diboot.threads (the CPU backend reads it once); PyTorch is
- * given the same number.
+ *
+ * <ul>
+ *   <li>The filter is searched for in "op-label case-id", e.g. "matmul|sgemm", "conv3d fwd res2".
+ *   <li>PyTorch's times come from {@code --torch-script compare_torch.py}, run as a child in its
+ *       --serve mode so that each case is timed in PyTorch and then here, back to back, under the
+ *       same machine load (needs {@code --shapes}); or from a file it wrote earlier ({@code --torch}).
+ *   <li>With {@code --quiet-wait S} each case first waits up to S seconds for an idle machine,
+ *       and the runnable threads are sampled while it runs; a case during which clearly more
+ *       threads than the benchmark's own were runnable is timed again (up to {@code --retries N}
+ *       times) and marked (busy) in the table if every attempt was.
+ *   <li>Threads: the engine's come from -Diboot.threads (the CPU backend reads it once); PyTorch
+ *       is given the same number.
+ * </ul>
  */
 public final class CompareMain {
     private CompareMain() {}
 
     /** One line of the table; a time is NaN when that side did not run it. */
     record Row(Op op, String id, String shape, double flops, double torchMs, String torchImpl, double oursMs,
-            String note) {
+            String note, boolean busy) {
+
+        /** A copy marked busy. */
+        Row markedBusy() {
+            return new Row(op, id, shape, flops, torchMs, torchImpl, oursMs, note, true);
+        }
 
         double ratio() {
             return torchMs / oursMs;
@@ -67,6 +79,8 @@ public final class CompareMain {
         Pattern filter = null;
         Path shapesFile = null, torchFile = null, torchScript = null, outFile = null;
         String python = "/usr/bin/python3";
+        double quietWait = 0;
+        int retries = 0;
         int warmup = Timing.DEFAULT.warmupRuns(), reps = Timing.DEFAULT.reps(), minReps = Timing.DEFAULT.minReps();
         double warmupSeconds = Timing.DEFAULT.warmupSeconds(), budget = Timing.DEFAULT.budgetSeconds();
         Map<String, String> meta = new LinkedHashMap<>();
@@ -75,7 +89,7 @@ public final class CompareMain {
             if (a.equals("-h") || a.equals("--help")) {
                 out.println("usage: CompareMain [--shapes FILE] [--filter REGEX] [--warmup N] [--warmup-seconds S]"
                         + " [--reps N] [--min-reps N] [--budget S] [--torch FILE | --torch-script compare_torch.py"
-                        + " [--python PYTHON]] [--out FILE] [--meta KEY=VALUE]...");
+                        + " [--python PYTHON]] [--quiet-wait S [--retries N]] [--out FILE] [--meta KEY=VALUE]...");
                 return 0;
             }
             if (i + 1 >= args.length) throw new IllegalArgumentException(a + " needs a value");
@@ -84,6 +98,8 @@ public final class CompareMain {
                 case "--shapes" -> table = ShapeTable.load(shapesFile = Path.of(v));
                 case "--torch-script" -> torchScript = Path.of(v);
                 case "--python" -> python = v;
+                case "--quiet-wait" -> quietWait = Double.parseDouble(v);
+                case "--retries" -> retries = Integer.parseInt(v);
                 case "--filter" -> filter = Pattern.compile(v);
                 case "--warmup" -> warmup = Integer.parseInt(v);
                 case "--warmup-seconds" -> warmupSeconds = Double.parseDouble(v);
@@ -125,15 +141,12 @@ public final class CompareMain {
                     if (!op.kind.equals(c.kind())) continue;
                     String key = op.label + " " + c.id();
                     if (filter != null && !filter.matcher(key).find()) continue;
-                    double torchMs = torchTimes.getOrDefault(key, Double.NaN);
-                    String torchImpl = "";
-                    if (torch != null) {
-                        TorchWorker.Answer a = torch.time(op, c.id());
-                        torchMs = a.medianMs();
-                        torchImpl = a.impl();
-                        if (!a.error().isEmpty()) log.println("torch: " + key + " failed: " + a.error());
+                    Row row = null;
+                    for (int attempt = 0; attempt <= retries && (row == null || row.busy()); attempt++) {
+                        if (attempt > 0) log.println("   busy: timing " + key + " again");
+                        row = timeBoth(op, c, key, timing, torch, torchTimes, quietWait, log);
                     }
-                    rows.add(timeOurs(op, c, timing, torchMs, torchImpl, log));
+                    rows.add(row);
                 }
             }
         }
@@ -163,6 +176,35 @@ public final class CompareMain {
         return 0;
     }
 
+    /**
+     * Times one case in PyTorch (when a worker runs) and then here, after waiting up to
+     * {@code quietWait} seconds for an idle machine, and tells whether it ran on a busy one.
+     */
+    private static Row timeBoth(Op op, ShapeTable.Case c, String key, Timing timing, TorchWorker torch,
+            Map<String, Double> torchTimes, double quietWait, PrintStream log) {
+        boolean busyAtStart = quietWait > 0 && !Quiet.await(quietWait);
+        Quiet.Monitor monitor = quietWait > 0 ? new Quiet.Monitor() : null;
+        double torchMs = torchTimes.getOrDefault(key, Double.NaN);
+        String torchImpl = "";
+        if (torch != null) {
+            TorchWorker.Answer a = torch.time(op, c.id());
+            torchMs = a.medianMs();
+            torchImpl = a.impl();
+            if (!a.error().isEmpty()) log.println("torch: " + key + " failed: " + a.error());
+        }
+        Row row = timeOurs(op, c, timing, torchMs, torchImpl, log);
+        // While a case runs its own threads (the pool's, the timing thread, a GC thread) are
+        // runnable; clearly more on average means other work shared the cores.
+        double running = monitor == null ? Double.NaN : monitor.stop();
+        double limit = Parallel.threads() + 1.5;
+        if (!Double.isNaN(running)) {
+            log.printf(Locale.ROOT, "   %.1f runnable threads on average%s%n", running,
+                    running > limit ? ": machine busy" : busyAtStart ? " (the machine was busy at the start)" : "");
+            if (running > limit) row = row.markedBusy();
+        }
+        return row;
+    }
+
     /** Times one case in the engine; a failure becomes a row that says so rather than ending the run. */
     private static Row timeOurs(Op op, ShapeTable.Case c, Timing timing, double torchMs, String torchImpl,
             PrintStream log) {
@@ -175,7 +217,7 @@ public final class CompareMain {
             w = Workload.of(op, c);
         } catch (RuntimeException | OutOfMemoryError e) {
             log.println("setup failed: " + e);
-            return new Row(op, c.id(), c.params().toString(), 0, torchMs, torchImpl, Double.NaN, "setup failed");
+            return new Row(op, c.id(), c.params().toString(), 0, torchMs, torchImpl, Double.NaN, "setup failed", false);
         }
         String note = "";
         double ours = Double.NaN;
@@ -191,7 +233,7 @@ public final class CompareMain {
             log.println("failed: " + e);
             note = "failed";
         }
-        return new Row(op, c.id(), w.shape(), w.flops(), torchMs, torchImpl, ours, note);
+        return new Row(op, c.id(), w.shape(), w.flops(), torchMs, torchImpl, ours, note, false);
     }
 
     /**
@@ -237,10 +279,18 @@ public final class CompareMain {
             String gflops = r.flops() > 0 && !Double.isNaN(r.oursMs())
                     ? String.format(Locale.ROOT, "%.1f", r.flops() / r.oursMs() * 1e-6) : "";
             String target = r.op().hasTarget() ? String.format(Locale.ROOT, "%.1fx", r.op().target) : "";
-            s.append("| ").append(r.op().label).append(" | ").append(r.id()).append(" | ").append(r.shape())
+            s.append("| ").append(r.op().label).append(" | ").append(r.id()).append(r.busy() ? " (busy)" : "")
+                    .append(" | ").append(r.shape())
                     .append(" | ").append(ms(r.torchMs())).append(" | ").append(ours).append(" | ").append(ratio)
                     .append(" | ").append(target).append(" | ").append(r.met()).append(" | ").append(gflops)
                     .append(" | ").append(r.torchImpl()).append(" |\n");
+        }
+        long busy = rows.stream().filter(Row::busy).count();
+        if (busy > 0) {
+            s.append("\n").append(busy).append(" of ").append(rows.size()).append(" cases, marked (busy), ran while"
+                    + " other processes were running (on average clearly more threads than the benchmark's own"
+                    + " were runnable, in every attempt); their times, PyTorch's especially,"
+                    + " may be inflated.\n");
         }
         s.append("\n## Summary\n\n| op | cases | target | met | geometric-mean ratio | worst ratio |\n");
         s.append("|---|---:|---:|---:|---:|---:|\n");

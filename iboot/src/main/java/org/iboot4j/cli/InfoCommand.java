@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** {@code iboot info}: what this machine offers the engine. */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Print the Java runtime, the backends found (and why any is unavailable),"
-                + " CPU threads and vector width.")
+                + " GPU devices with driver/cuBLAS/cuDNN versions, CPU threads and vector width.")
 final class InfoCommand implements Runnable {
     @Override
     public void run() {
@@ -20,6 +20,9 @@ final class InfoCommand implements Runnable {
             String why = b.unavailableReason();
             System.out.println("backend   " + b.name() + (why == null ? " (available)" : " (unavailable: " + why + ")")
                     + (b == Backends.current() ? " [default]" : ""));
+            // A GPU backend describes its device in toString(): name, compute capability, memory,
+            // driver / cuBLAS / cuDNN versions (see CudaBackend).
+            if (why == null && !b.name().equals("cpu")) System.out.println("device    " + b);
         }
     }
 }

@@ -58,9 +58,9 @@ final class CpuConv3d {
     private CpuConv3d() {}
 
     /** Most floats in a tile's column buffer (4 MB), unless MIN_TILE positions need more. */
-    static final int COL_BUDGET = Integer.getInteger("conv.budget", 1 << 20);
+    static final int COL_BUDGET = Integer.getInteger("conv.budget", 1 << 18);
     /** Fewest output positions per tile (the GEMM's N), however many rows the column has. */
-    static final int MIN_TILE = 64;
+    static final int MIN_TILE = Integer.getInteger("conv.minTile", 256);
 
     /** Tiles per thread wanted, so that threads finishing early can take more. */
     static final int TILES_PER_THREAD = 2;

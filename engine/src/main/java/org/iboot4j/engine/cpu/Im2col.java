@@ -1,6 +1,8 @@
 package org.iboot4j.engine.cpu;
 
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The two data movers of the im2col convolution ({@link CpuConv3d} explains the algorithm):
@@ -23,6 +25,8 @@ import java.util.Arrays;
  */
 final class Im2col {
     private Im2col() {}
+
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
 
     /** Floats moved per task below which handing work to another thread costs more than it saves. */
     private static final int GRAIN_FLOATS = 1 << 15;
@@ -96,28 +100,47 @@ final class Im2col {
         int shift = kw * d.dilW() - d.padW(); // input w = wo * sW + shift
         int first = Math.max(0, Math.ceilDiv(-shift, d.strideW()));                 // first wo inside
         int end = Math.max(first, Math.floorDiv(d.w() - 1 - shift, d.strideW()) + 1); // past the last
-        int sw = d.strideW();
+        int sw = d.strideW(), wo = d.wo();
+        boolean chained = chained(d, first, end);
         for (int j = 0; j < pt; ) {
-            int len = Math.min(d.wo() - wo0, pt - j);
             int ti = to * d.strideT() - d.padT() + kt * d.dilT();
             int hi = ho * d.strideH() - d.padH() + kh * d.dilH();
             int o = dst + j - wo0; // col index of wo = 0 in this output row
+            int span = Math.min(wo - wo0, pt - j), rows = 1;
             if (ti < 0 || ti >= d.t() || hi < 0 || hi >= d.h()) {
-                Arrays.fill(col, o + wo0, o + wo0 + len, 0f);
+                Arrays.fill(col, o + wo0, o + wo0 + span, 0f);
             } else {
-                int lo = Math.clamp(first, wo0, wo0 + len), hiW = Math.clamp(end, lo, wo0 + len);
-                if (lo > wo0) Arrays.fill(col, o + wo0, o + lo, 0f);
-                int src = plane + (ti * d.h() + hi) * d.w() + shift;
-                if (sw == 1) {
-                    System.arraycopy(x, src + lo, col, o + lo, hiW - lo);
-                } else {
-                    for (int wo = lo; wo < hiW; wo++) col[o + wo] = x[src + wo * sw];
+                if (chained) {
+                    while (span < pt - j && ho + rows < d.ho() && hi + rows < d.h()) {
+                        span += Math.min(wo, pt - j - span);
+                        rows++;
+                    }
                 }
-                if (hiW < wo0 + len) Arrays.fill(col, o + hiW, o + wo0 + len, 0f);
+                int src = plane + (ti * d.h() + hi) * d.w() + shift; // x index of wo = 0
+                if (rows > 1) {
+                    // Output rows ho, ho + 1, ... read input rows hi, hi + 1, ... (wo = w and unit
+                    // strides): x index = col index + (src - o) across the whole run, so one copy
+                    // serves all its rows; the padding columns it overwrote are then zeroed.
+                    int last = o + (rows - 1) * wo, lastLen = dst + j + span - last;
+                    int a = o + Math.clamp(first, wo0, wo), b = last + Math.clamp(end, 0, lastLen);
+                    System.arraycopy(x, a + src - o, col, a, b - a);
+                    for (int r = 0; r < rows; r++) {
+                        zeroOutside(col, o + r * wo, r == 0 ? wo0 : 0, r == rows - 1 ? lastLen : wo, first, end);
+                    }
+                } else {
+                    int lo = Math.clamp(first, wo0, wo0 + span), hiW = Math.clamp(end, lo, wo0 + span);
+                    if (sw == 1) {
+                        System.arraycopy(x, src + lo, col, o + lo, hiW - lo);
+                    } else {
+                        for (int w = lo; w < hiW; w++) col[o + w] = x[src + w * sw];
+                    }
+                    zeroOutside(col, o, wo0, wo0 + span, first, end);
+                }
             }
-            j += len;
+            j += span;
             wo0 = 0;
-            if (++ho == d.ho()) {
+            ho += rows;
+            if (ho == d.ho()) {
                 ho = 0;
                 to++;
             }
@@ -132,28 +155,71 @@ final class Im2col {
         int shift = kw * d.dilW() - d.padW();
         int first = Math.max(0, Math.ceilDiv(-shift, d.strideW()));
         int end = Math.max(first, Math.floorDiv(d.w() - 1 - shift, d.strideW()) + 1);
-        int sw = d.strideW();
+        int sw = d.strideW(), wo = d.wo();
+        boolean chained = chained(d, first, end);
         for (int j = 0; j < pt; ) {
-            int len = Math.min(d.wo() - wo0, pt - j);
             int ti = to * d.strideT() - d.padT() + kt * d.dilT();
             int hi = ho * d.strideH() - d.padH() + kh * d.dilH();
+            int o = src + j - wo0;
+            int span = Math.min(wo - wo0, pt - j), rows = 1;
             if (ti >= 0 && ti < d.t() && hi >= 0 && hi < d.h()) {
-                int o = src + j - wo0;
-                int lo = Math.clamp(first, wo0, wo0 + len), hiW = Math.clamp(end, lo, wo0 + len);
-                int dst = plane + (ti * d.h() + hi) * d.w() + shift;
-                if (sw == 1) {
-                    int base = dst - o; // dx index = col index + base
-                    for (int i = o + lo; i < o + hiW; i++) dx[i + base] += col[i];
+                if (chained) {
+                    while (span < pt - j && ho + rows < d.ho() && hi + rows < d.h()) {
+                        span += Math.min(wo, pt - j - span);
+                        rows++;
+                    }
+                }
+                int base = plane + (ti * d.h() + hi) * d.w() + shift; // dx index of wo = 0
+                if (rows > 1) {
+                    // As in gatherRow: one add over the whole run, after zeroing the padding
+                    // columns of col (scratch), which would otherwise land on the neighbouring rows.
+                    int last = o + (rows - 1) * wo, lastLen = src + j + span - last;
+                    for (int r = 0; r < rows; r++) {
+                        zeroOutside(col, o + r * wo, r == 0 ? wo0 : 0, r == rows - 1 ? lastLen : wo, first, end);
+                    }
+                    int a = o + Math.clamp(first, wo0, wo), b = last + Math.clamp(end, 0, lastLen);
+                    addInto(dx, a + base - o, col, a, b - a);
                 } else {
-                    for (int wo = lo; wo < hiW; wo++) dx[dst + wo * sw] += col[o + wo];
+                    int lo = Math.clamp(first, wo0, wo0 + span), hiW = Math.clamp(end, lo, wo0 + span);
+                    if (sw == 1) {
+                        addInto(dx, base + lo, col, o + lo, hiW - lo);
+                    } else {
+                        for (int w = lo; w < hiW; w++) dx[base + w * sw] += col[o + w];
+                    }
                 }
             }
-            j += len;
+            j += span;
             wo0 = 0;
-            if (++ho == d.ho()) {
+            ho += rows;
+            if (ho == d.ho()) {
                 ho = 0;
                 to++;
             }
         }
+    }
+
+    /**
+     * Whether consecutive output rows of a frame read consecutive input rows, back to back in
+     * both arrays (unit H and W strides and Wo = W), so that a run of rows is one contiguous
+     * stretch in col and in x; and the tap meets the input at all ({@code first < end}).
+     */
+    private static boolean chained(Dims d, int first, int end) {
+        return d.strideW() == 1 && d.strideH() == 1 && d.wo() == d.w() && first < end;
+    }
+
+    /** Zeroes {@code col[row + w]} for w in {@code [from, to)} outside {@code [first, end)}. */
+    private static void zeroOutside(float[] col, int row, int from, int to, int first, int end) {
+        for (int w = from, e = Math.min(to, first); w < e; w++) col[row + w] = 0f;
+        for (int w = Math.max(from, end); w < to; w++) col[row + w] = 0f;
+    }
+
+    /** {@code dst[d + i] += src[s + i]} for {@code i < n}. */
+    private static void addInto(float[] dst, int d, float[] src, int s, int n) {
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+            FloatVector.fromArray(SPECIES, dst, d + i).add(FloatVector.fromArray(SPECIES, src, s + i))
+                    .intoArray(dst, d + i);
+        }
+        for (; i < n; i++) dst[d + i] += src[s + i];
     }
 }

@@ -23,8 +23,12 @@ import java.util.Map;
  * <p>{@link #quote} writes a string as a JSON string literal exactly like Python's
  * {@code json.dumps(s, ensure_ascii=True)}, so headers written here match those written by
  * {@code test-data/scripts/fixture_io.py} byte for byte.
+ *
+ * <p>Public (parse, quote and {@link JsonException}) so that other modules reuse this one strict
+ * parser instead of growing their own: the trainer reads and writes its JSON trainer state with
+ * it ({@code org.iboot4j.train}).
  */
-final class Json {
+public final class Json {
 
     /** Deepest nesting of arrays and objects that {@link #parse} accepts. */
     static final int MAX_DEPTH = 64;
@@ -33,7 +37,7 @@ final class Json {
     static final int MAX_INTEGER_DIGITS = 400;
 
     /** A malformed JSON text; the message says what and at which character offset. */
-    static final class JsonException extends RuntimeException {
+    public static final class JsonException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
         JsonException(String message) {
@@ -50,7 +54,7 @@ final class Json {
     }
 
     /** Parses one JSON value; only whitespace may follow it. */
-    static Object parse(String json) {
+    public static Object parse(String json) {
         Json p = new Json(json);
         Object value = p.value();
         p.skipWhitespace();
@@ -285,7 +289,7 @@ final class Json {
      *
      * @throws IllegalArgumentException if {@code value} holds an unpaired surrogate
      */
-    static String quote(String value) {
+    public static String quote(String value) {
         return quote(value, true);
     }
 

@@ -1,0 +1,238 @@
+package org.iboot4j.data.dataset;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The mapping between class names and label indices 0..n-1. Built from the class names sorted
+ * (Java's {@link String#compareTo}, i.e. by UTF-16 code unit — the same as Python's
+ * {@code sorted()} for names in the BMP), or in a given order where a dataset defines its own
+ * (UCF101's {@code classInd.txt}). Saved with each run as JSON, so a model's logits can be
+ * read back with the right names:
+ *
+ * <pre>{"classes": ["abseiling", "air drumming", ...]}</pre>
+ *
+ * (index = position in the list).
+ */
+public final class ClassIndex {
+    private final List<String> names;
+    private final Map<String, Integer> index;
+
+    private ClassIndex(List<String> names) {
+        this.names = List.copyOf(names);
+        Map<String, Integer> m = new HashMap<>();
+        for (int i = 0; i < this.names.size(); i++) {
+            if (m.put(this.names.get(i), i) != null) throw new IllegalArgumentException("duplicate class name '" + this.names.get(i) + "'");
+        }
+        this.index = Collections.unmodifiableMap(m);
+    }
+
+    /** The distinct names, sorted. */
+    public static ClassIndex sorted(Collection<String> names) {
+        return new ClassIndex(new ArrayList<>(new TreeSet<>(names)));
+    }
+
+    /** The names in the given order (no duplicates). */
+    public static ClassIndex ordered(List<String> names) {
+        return new ClassIndex(names);
+    }
+
+    public int size() {
+        return names.size();
+    }
+
+    /** The name of label {@code label}. */
+    public String name(int label) {
+        return names.get(label);
+    }
+
+    /** The label of {@code name}; an unknown name throws {@link IllegalArgumentException}. */
+    public int indexOf(String name) {
+        Integer i = index.get(name);
+        if (i == null) throw new IllegalArgumentException("unknown class '" + name + "' (" + size() + " classes known)");
+        return i;
+    }
+
+    public boolean contains(String name) {
+        return index.containsKey(name);
+    }
+
+    /** The names in label order (unmodifiable). */
+    public List<String> names() {
+        return names;
+    }
+
+    // ---- JSON -------------------------------------------------------------------------------
+
+    public String toJson() {
+        StringBuilder sb = new StringBuilder("{\"classes\": [");
+        for (int i = 0; i < names.size(); i++) {
+            sb.append(i == 0 ? "\n  " : ",\n  ");
+            quote(sb, names.get(i));
+        }
+        return sb.append(names.isEmpty() ? "]}\n" : "\n]}\n").toString();
+    }
+
+    /** Parses what {@link #toJson} writes (any JSON whitespace; a {@code "classes"} array of strings). */
+    public static ClassIndex fromJson(String json) {
+        Parser p = new Parser(json);
+        p.expect('{');
+        List<String> names = null;
+        if (!p.tryConsume('}')) {
+            do {
+                String key = p.string();
+                p.expect(':');
+                if (key.equals("classes")) {
+                    names = new ArrayList<>();
+                    p.expect('[');
+                    if (!p.tryConsume(']')) {
+                        do names.add(p.string()); while (p.tryConsume(','));
+                        p.expect(']');
+                    }
+                } else {
+                    throw p.error("unexpected key '" + key + "'");
+                }
+            } while (p.tryConsume(','));
+            p.expect('}');
+        }
+        p.end();
+        if (names == null) throw p.error("missing \"classes\"");
+        return ordered(names);
+    }
+
+    /** Writes the JSON file atomically (a temporary file, then a rename). */
+    public void save(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            Files.writeString(tmp, toJson(), StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public static ClassIndex load(Path file) throws IOException {
+        try {
+            return fromJson(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("bad class index " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ClassIndex c && names.equals(c.names);
+    }
+
+    @Override
+    public int hashCode() {
+        return names.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "ClassIndex" + names;
+    }
+
+    private static void quote(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20 || c > 0x7e) sb.append(String.format("\\u%04x", (int) c));
+                    else sb.append(c);
+                }
+            }
+        }
+        sb.append('"');
+    }
+
+    /** Just enough JSON for the class file: objects, arrays and strings. */
+    private static final class Parser {
+        private final String s;
+        private int pos;
+
+        Parser(String s) {
+            this.s = s;
+        }
+
+        void skip() {
+            while (pos < s.length() && " \t\r\n".indexOf(s.charAt(pos)) >= 0) pos++;
+        }
+
+        boolean tryConsume(char c) {
+            skip();
+            if (pos < s.length() && s.charAt(pos) == c) {
+                pos++;
+                return true;
+            }
+            return false;
+        }
+
+        void expect(char c) {
+            if (!tryConsume(c)) throw error("expected '" + c + "'");
+        }
+
+        void end() {
+            skip();
+            if (pos != s.length()) throw error("unexpected text after the JSON object");
+        }
+
+        String string() {
+            expect('"');
+            StringBuilder sb = new StringBuilder();
+            while (true) {
+                if (pos >= s.length()) throw error("unterminated string");
+                char c = s.charAt(pos++);
+                if (c == '"') return sb.toString();
+                if (c < 0x20) throw error("control character in string");
+                if (c != '\\') {
+                    sb.append(c);
+                    continue;
+                }
+                if (pos >= s.length()) throw error("unterminated escape");
+                char e = s.charAt(pos++);
+                switch (e) {
+                    case '"', '\\', '/' -> sb.append(e);
+                    case 'b' -> sb.append('\b');
+                    case 'f' -> sb.append('\f');
+                    case 'n' -> sb.append('\n');
+                    case 'r' -> sb.append('\r');
+                    case 't' -> sb.append('\t');
+                    case 'u' -> {
+                        if (pos + 4 > s.length()) throw error("short \\u escape");
+                        try {
+                            sb.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
+                        } catch (NumberFormatException x) {
+                            throw error("bad \\u escape");
+                        }
+                        pos += 4;
+                    }
+                    default -> throw error("bad escape \\" + e);
+                }
+            }
+        }
+
+        IllegalArgumentException error(String what) {
+            return new IllegalArgumentException("class index JSON: " + what + " at character " + pos);
+        }
+    }
+}
