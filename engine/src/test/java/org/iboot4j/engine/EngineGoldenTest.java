@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +13,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.iboot4j.engine.testing.FloatAsserts;
+import org.iboot4j.engine.testing.GoldenCases;
 import org.iboot4j.engine.testing.SafetensorsFixture;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -367,38 +367,10 @@ class EngineGoldenTest {
         return golden;
     }
 
-    /** The case names in the fixture: every tensor name's part before the first dot. */
-    private static Set<String> fixtureCases(SafetensorsFixture f) {
-        Set<String> names = new TreeSet<>();
-        for (String t : f.names()) names.add(t.substring(0, t.indexOf('.') < 0 ? t.length() : t.indexOf('.')));
-        return names;
-    }
-
     @TestFactory
     Stream<DynamicTest> goldenCases() {
         SafetensorsFixture f = golden();
-        Set<String> inFixture = fixtureCases(f);
-        List<DynamicTest> tests = new ArrayList<>();
-        tests.add(DynamicTest.dynamicTest("caseListsMatch", () -> {
-            Set<String> onlyFixture = new TreeSet<>(inFixture);
-            onlyFixture.removeAll(CASES.keySet());
-            Set<String> onlyJava = new TreeSet<>(CASES.keySet());
-            onlyJava.removeAll(inFixture);
-            assertTrue(onlyFixture.isEmpty() && onlyJava.isEmpty(),
-                    "cases in " + FIXTURE + " but not in EngineGoldenTest: " + onlyFixture
-                            + "; cases in EngineGoldenTest but not in the fixture: " + onlyJava
-                            + " (regenerate with test-data/scripts/make_engine_golden.py)");
-            assertEquals(String.valueOf(inFixture.size()), f.metadata().get("cases"),
-                    "metadata 'cases' vs the cases found in the file");
-        }));
-        for (Map.Entry<String, Case> e : CASES.entrySet()) {
-            String name = e.getKey();
-            tests.add(DynamicTest.dynamicTest(name, () -> {
-                assertTrue(inFixture.contains(name), name + " is not in " + FIXTURE);
-                check(f, name, e.getValue(), RTOL);
-            }));
-        }
-        return tests.stream();
+        return GoldenCases.tests(f, "make_engine_golden.py", CASES, (name, c) -> check(f, name, c, RTOL));
     }
 
     private static void check(SafetensorsFixture f, String name, Case fn, double rtol) {

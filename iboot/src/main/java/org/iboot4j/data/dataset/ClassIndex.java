@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.iboot4j.nn.io.Json;
 
 /**
  * The mapping between class names and label indices 0..n-1. Built from the class names sorted
@@ -77,37 +78,24 @@ public final class ClassIndex {
     public String toJson() {
         StringBuilder sb = new StringBuilder("{\"classes\": [");
         for (int i = 0; i < names.size(); i++) {
-            sb.append(i == 0 ? "\n  " : ",\n  ");
-            quote(sb, names.get(i));
+            sb.append(i == 0 ? "\n  " : ",\n  ").append(Json.quote(names.get(i)));
         }
         return sb.append(names.isEmpty() ? "]}\n" : "\n]}\n").toString();
     }
 
-    /** Parses what {@link #toJson} writes (any JSON whitespace; a {@code "classes"} array of strings). */
+    /** Parses what {@link #toJson} writes: an object whose only key "classes" is an array of strings. */
     public static ClassIndex fromJson(String json) {
-        Parser p = new Parser(json);
-        p.expect('{');
-        List<String> names = null;
-        if (!p.tryConsume('}')) {
-            do {
-                String key = p.string();
-                p.expect(':');
-                if (key.equals("classes")) {
-                    names = new ArrayList<>();
-                    p.expect('[');
-                    if (!p.tryConsume(']')) {
-                        do names.add(p.string()); while (p.tryConsume(','));
-                        p.expect(']');
-                    }
-                } else {
-                    throw p.error("unexpected key '" + key + "'");
-                }
-            } while (p.tryConsume(','));
-            p.expect('}');
+        Object root;
+        try {
+            root = Json.parse(json);
+        } catch (Json.JsonException e) {
+            throw new IllegalArgumentException("class index JSON: " + e.getMessage(), e);
         }
-        p.end();
-        if (names == null) throw p.error("missing \"classes\"");
-        return ordered(names);
+        if (!(root instanceof Map<?, ?> map) || !map.keySet().equals(java.util.Set.of("classes"))
+                || !(map.get("classes") instanceof List<?> list) || !list.stream().allMatch(String.class::isInstance)) {
+            throw new IllegalArgumentException("class index JSON: expected {\"classes\": [\"name\", ...]}");
+        }
+        return ordered(list.stream().map(String.class::cast).toList());
     }
 
     /** Writes the JSON file atomically (a temporary file, then a rename). */
@@ -144,95 +132,5 @@ public final class ClassIndex {
     @Override
     public String toString() {
         return "ClassIndex" + names;
-    }
-
-    private static void quote(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20 || c > 0x7e) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
-            }
-        }
-        sb.append('"');
-    }
-
-    /** Just enough JSON for the class file: objects, arrays and strings. */
-    private static final class Parser {
-        private final String s;
-        private int pos;
-
-        Parser(String s) {
-            this.s = s;
-        }
-
-        void skip() {
-            while (pos < s.length() && " \t\r\n".indexOf(s.charAt(pos)) >= 0) pos++;
-        }
-
-        boolean tryConsume(char c) {
-            skip();
-            if (pos < s.length() && s.charAt(pos) == c) {
-                pos++;
-                return true;
-            }
-            return false;
-        }
-
-        void expect(char c) {
-            if (!tryConsume(c)) throw error("expected '" + c + "'");
-        }
-
-        void end() {
-            skip();
-            if (pos != s.length()) throw error("unexpected text after the JSON object");
-        }
-
-        String string() {
-            expect('"');
-            StringBuilder sb = new StringBuilder();
-            while (true) {
-                if (pos >= s.length()) throw error("unterminated string");
-                char c = s.charAt(pos++);
-                if (c == '"') return sb.toString();
-                if (c < 0x20) throw error("control character in string");
-                if (c != '\\') {
-                    sb.append(c);
-                    continue;
-                }
-                if (pos >= s.length()) throw error("unterminated escape");
-                char e = s.charAt(pos++);
-                switch (e) {
-                    case '"', '\\', '/' -> sb.append(e);
-                    case 'b' -> sb.append('\b');
-                    case 'f' -> sb.append('\f');
-                    case 'n' -> sb.append('\n');
-                    case 'r' -> sb.append('\r');
-                    case 't' -> sb.append('\t');
-                    case 'u' -> {
-                        if (pos + 4 > s.length()) throw error("short \\u escape");
-                        try {
-                            sb.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-                        } catch (NumberFormatException x) {
-                            throw error("bad \\u escape");
-                        }
-                        pos += 4;
-                    }
-                    default -> throw error("bad escape \\" + e);
-                }
-            }
-        }
-
-        IllegalArgumentException error(String what) {
-            return new IllegalArgumentException("class index JSON: " + what + " at character " + pos);
-        }
     }
 }
