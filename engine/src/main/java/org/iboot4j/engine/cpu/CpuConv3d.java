@@ -18,28 +18,45 @@
  * col2im is the transpose of im2col: it adds every column element back onto the input element it
  * was copied from (taps overlap when the kernel is wider than the stride, hence "add").
  *
- * Bounded scratch. A whole col is K*P floats (Cin*kVol*P over all groups; 576 x 25088 floats
- * = 58 MB for a 1x3x3 64-channel layer at 8x56x56), so the output positions are cut into tiles
- * of pt positions such that the column buffer of a tile, Cin*kVol*pt floats (all groups of one
- * tile), stays within COL_BUDGET = 2^20 floats = 4 MB: pt = COL_BUDGET / (Cin*kVol), at least
- * MIN_TILE = 64 positions (so the buffer is at most max(4 MB, 256 * Cin*kVol bytes); above
- * Cin*kVol = 16384, a kernel no network here has, the 64-position floor wins). When a whole item
- * fits, several items share one tile and one batched GEMM. Each tile is one Sgemm call (batched
- * over groups, or over the items of the tile), which writes columns [p0, p0 + pt) of y in place
- * (ldc = P), so only the column buffer is extra memory. The buffer is a per-thread float[], grown
- * once and reused by every tile and call: nothing is allocated per tile.
+ * Bounded scratch. A whole col is K*P floats (576 x 25088 floats = 58 MB per item for a 1x3x3
+ * 64-channel layer at 8x56x56), so each item's output positions are cut into tiles of pt
+ * positions, and a thread only ever holds the column of one tile: Cin*kVol*pt floats (all groups),
+ * with pt = COL_BUDGET / (Cin*kVol) for COL_BUDGET = 2^18 floats (1 MB: the tile stays in L2
+ * between its im2col and the GEMM that reads it), but at least MIN_TILE = 256 positions so that
+ * the GEMM keeps a useful width (and packs the weights once per 256+ columns). The column buffer
+ * is therefore at most max(1 MB, 1 KB * Cin*kVol) per thread: 1 MB up to Cin*kVol = 1024, and
+ * 4.7 MB for the largest Slow-R50 layer (res5 conv_b, 512 x 1x3x3). It is a per-thread float[],
+ * grown once and reused by every tile and call: nothing is allocated per tile. Each tile's GEMM
+ * writes columns [p0, p0 + pt) of y in place (ldc = P), so no output staging is needed.
+ *
+ * Threads. A tile is a whole unit of work: its im2col and its product (one Sgemm call, batched
+ * over groups) run on one thread, in that thread's cache, with Sgemm running inline there.
+ *   forward          the tiles of all items are spread over the threads.
+ *   backward-data    the tiles of one item overlap on dx, so they run in turn; whole items are
+ *                    spread over the threads (the last N mod threads items run one at a time,
+ *                    each GEMM and col2im parallel inside).
+ *   backward-filter  the sum over (item, tile) is cut into one run of tiles per thread; each
+ *                    run accumulates dw^T (K x M) = col * dy^T (col as the GEMM's A, read along
+ *                    its rows) into its own partial buffer, and the partials are summed and
+ *                    transposed into dw at the end: threads * Cout*K floats more, held by the
+ *                    calling thread for reuse (19 MB for res5 conv_b on 2 threads).
+ * When there are fewer tiles than threads (tiny layers) the tiles run in turn on the caller and
+ * each Sgemm / im2col / col2im is parallel inside.
  *
  * 1x1x1 kernels with stride 1 and no padding skip im2col altogether: x[n, g] (Cin/G x T*H*W,
- * row-major) already is col, so every pass is one GEMM batched over the N items, with no scratch.
- * (With a stride, the im2col of a 1x1x1 kernel is a cheap strided gather of K = Cin/G rows.)
+ * row-major) already is col, so forward and backward-data are one GEMM batched over the N items
+ * (parallel inside), and backward-filter reads x in place of col. With a stride, the im2col of a
+ * 1x1x1 kernel is a cheap strided gather of K = Cin/G rows.
  *
  * Cost: 2 * N * Cout * To*Ho*Wo * Cin/G * kT*kH*kW flops for each of the three passes, against
- * im2col/col2im traffic of N * Cin*kVol * P floats (written then read by the GEMM's packing),
- * which is small next to the GEMM whenever M = Cout/G is large; depthwise convolutions
- * (M = 1) are memory-bound and get little from the GEMM.
- *
- * Threads: Sgemm parallelises each product internally; im2col splits a tile's rows over the
- * threads and col2im its input channels (one channel's taps overlap, so they stay in one task).
+ * im2col/col2im traffic of N * Cin*kVol * P floats (written, then read by the GEMM's packing),
+ * small next to the GEMM whenever M = Cout/G is large; depthwise convolutions (M = 1) are
+ * memory-bound and get little from the GEMM. im2col copies whole runs of rows at once when
+ * consecutive output rows read consecutive input rows (unit strides, "same" width). Where the
+ * time goes (1x3x3, 64 channels, 8x56x56, 2 cores): ~10% im2col, the rest the GEMM, of which
+ * about a third is Sgemm repacking the column tile and the weights (the micro-kernel alone runs
+ * ~1.5x faster than the Sgemm call on a tile); writing im2col straight into Sgemm's packed
+ * panel layout would remove that, but needs an Sgemm entry point that takes packed operands.
  * Inputs that are strided views are copied to contiguous first; outputs are written in place.
  */
 package org.iboot4j.engine.cpu;
@@ -57,13 +74,15 @@ import org.iboot4j.engine.backend.ConvGeometry;
 final class CpuConv3d {
     private CpuConv3d() {}
 
-    /** Most floats in a tile's column buffer (4 MB), unless MIN_TILE positions need more. */
-    static final int COL_BUDGET = Integer.getInteger("conv.budget", 1 << 18);
+    /** Most floats in a tile's column buffer (1 MB), unless MIN_TILE positions need more. */
+    static final int COL_BUDGET = 1 << 18;
     /** Fewest output positions per tile (the GEMM's N), however many rows the column has. */
-    static final int MIN_TILE = Integer.getInteger("conv.minTile", 256);
+    static final int MIN_TILE = 256;
 
     /** Tiles per thread wanted, so that threads finishing early can take more. */
     static final int TILES_PER_THREAD = 2;
+    /** Rows of dw transposed at a time from the partial dw^T buffers (backward-filter). */
+    private static final int ROW_BLOCK = 16;
 
     /** The column buffer of each thread: grown as needed, reused by every tile and call. */
     private static final ThreadLocal<float[]> SCRATCH = new ThreadLocal<>();
@@ -101,15 +120,15 @@ final class CpuConv3d {
                         xs, xo + grp * k * p, p, l.xItem(), beta, ys, yo + grp * m * p, p, (long) cout * p);
             }
         } else {
-            float b = beta;
+            float tileBeta = beta;
             l.forTiles((from, to) -> {
                 float[] col = scratch(l.tileFloats());
                 for (int t = from; t < to; t++) {
                     int item = l.tileItem(t), p0 = l.tileStart(t), len = l.tileLength(t);
-                    Im2col.im2col(xs, xo + item * l.xItem(), l.dims, 1, p0, len, col);
+                    Im2col.im2col(xs, xo + item * l.xItem(), l.dims, p0, len, col);
                     // y[item, :, p0 .. p0 + len) = w * col, one product per group
                     Sgemm.sgemmBatched(groups, false, false, m, len, k, 1f, ws, wo, k, (long) m * k,
-                            col, 0, len, (long) k * len, b, ys, yo + item * cout * p + p0, p, (long) m * p);
+                            col, 0, len, (long) k * len, tileBeta, ys, yo + item * cout * p + p0, p, (long) m * p);
                 }
             });
         }
@@ -134,8 +153,9 @@ final class CpuConv3d {
                         0f, dxs, dxo + grp * k * p, p, l.xItem());
             }
         } else {
-            // Tiles of one item overlap on dx (neighbouring positions share input elements), so
-            // they run one after the other, each parallel inside; items are independent.
+            // The tiles of one item overlap on dx (neighbouring positions share input elements),
+            // so they run one after the other; whole items are spread over the threads, and the
+            // last N mod threads items run one at a time, each GEMM and col2im parallel inside.
             Parallel.RangeBody items = (from, to) -> {
                 float[] col = scratch(l.tileFloats());
                 for (int item = from; item < to; item++) {
@@ -145,7 +165,7 @@ final class CpuConv3d {
                         Sgemm.sgemmBatched(groups, true, false, k, len, m, 1f, ws, wo, k, (long) m * k,
                                 dys, dyo + item * cout * p + p0, p, (long) m * p,
                                 0f, col, 0, len, (long) k * len);
-                        Im2col.col2im(col, l.dims, 1, p0, len, dxs, dxo + item * l.xItem());
+                        Im2col.col2im(col, l.dims, p0, len, dxs, dxo + item * l.xItem());
                     }
                 }
             };
@@ -155,7 +175,6 @@ final class CpuConv3d {
         }
         if (dst != gradX) CpuElementwise.copy(dst, gradX);
     }
-    static final boolean PAR_ITEMS = Boolean.getBoolean("conv.parItems"), SEQ = Boolean.getBoolean("conv.seq"), PARTS1 = Boolean.getBoolean("conv.parts1");
 
     /** gradWeight = dL/dweight of conv3d given gradOut = dL/dy; gradWeight arrives zero-filled. */
     static void backwardFilter(Tensor gradOut, Tensor x, ConvGeometry g, Tensor gradWeight) {
@@ -174,7 +193,7 @@ final class CpuConv3d {
         // partials are summed and transposed into dw at the end. With a single part the tiles
         // run in turn and each product is parallel inside.
         int size = cout * k;
-        int parts = !PARTS1 && Parallel.threads() > 1 && l.tiles() >= Parallel.threads() ? Parallel.threads() : 1;
+        int parts = Parallel.threads() > 1 && l.tiles() >= Parallel.threads() ? Parallel.threads() : 1;
         float[] partials = partials(parts * size);
         Parallel.RangeBody body = (from, to) -> {
             for (int part = from; part < to; part++) {
@@ -190,7 +209,7 @@ final class CpuConv3d {
                                 xs, xo + item * l.xItem() + p0, p, (long) k * p, dys, dyTile, p, (long) m * p,
                                 beta, partials, accOff, m, (long) k * m);
                     } else {
-                        Im2col.im2col(xs, xo + item * l.xItem(), l.dims, 1, p0, len, col);
+                        Im2col.im2col(xs, xo + item * l.xItem(), l.dims, p0, len, col);
                         Sgemm.sgemmBatched(groups, false, true, k, m, len, 1f,
                                 col, 0, len, (long) k * len, dys, dyTile, p, (long) m * p,
                                 beta, partials, accOff, m, (long) k * m);
@@ -201,14 +220,20 @@ final class CpuConv3d {
         };
         if (parts > 1) Parallel.forRange(parts, 1, body);
         else body.run(0, 1);
-        // dw[g, r, c] = sum over parts of partial[part][g, c, r]  (r < M, c < K)
-        Parallel.forRange(cout, Math.max(1, StridedLoop.GRAIN / Math.max(1, k * parts)), (from, to) -> {
-            for (int row = from; row < to; row++) {
-                int grp = row / m, r = row - grp * m, src = grp * k * m + r, out = dwo + row * k;
+        // dw[g, r, c] = sum over parts of partial[part][g, c, r]  (r < M, c < K), a block of
+        // ROW_BLOCK rows of dw at a time so that the partials are read in runs, not with stride M
+        int blocksPerGroup = Math.ceilDiv(m, ROW_BLOCK);
+        Parallel.forRange(groups * blocksPerGroup, Math.max(1, StridedLoop.GRAIN / (ROW_BLOCK * k * parts)), (from, to) -> {
+            for (int block = from; block < to; block++) {
+                int grp = block / blocksPerGroup, r0 = block % blocksPerGroup * ROW_BLOCK;
+                int rows = Math.min(ROW_BLOCK, m - r0), out = dwo + (grp * m + r0) * k;
                 for (int c = 0; c < k; c++) {
-                    float sum = partials[src + c * m];
-                    for (int part = 1; part < parts; part++) sum += partials[part * size + src + c * m];
-                    dws[out + c] = sum;
+                    int src = (grp * k + c) * m + r0;
+                    for (int r = 0; r < rows; r++) {
+                        float sum = partials[src + r];
+                        for (int part = 1; part < parts; part++) sum += partials[part * size + src + r];
+                        dws[out + r * k + c] = sum;
+                    }
                 }
             }
         });
@@ -269,7 +294,7 @@ final class CpuConv3d {
          * calling thread (each im2col and product then parallel inside).
          */
         void forTiles(Parallel.RangeBody body) {
-            if (!SEQ && Parallel.threads() > 1 && tiles() >= Parallel.threads()) Parallel.forRange(tiles(), 1, body);
+            if (Parallel.threads() > 1 && tiles() >= Parallel.threads()) Parallel.forRange(tiles(), 1, body);
             else body.run(0, tiles());
         }
 

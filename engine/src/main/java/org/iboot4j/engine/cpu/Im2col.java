@@ -2,6 +2,7 @@ package org.iboot4j.engine.cpu;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -9,24 +10,30 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #im2col} gathers a tile of output positions into the packed column matrix, and
  * {@link #col2im} scatter-adds a column matrix back onto the input grid.
  *
- * <p>Column layout, for items {@code i} of a tile of {@code pt} output positions starting at
- * flat position {@code p0}: row {@code r = c * kVol + (kt * kH + kh) * kW + kw} of item {@code i}
- * is {@code col[i * rows * pt + r * pt + j]}, {@code j < pt}, holding input element
+ * <p>Column layout, for a tile of {@code pt} output positions starting at flat position
+ * {@code p0}: row {@code r = c * kVol + (kt * kH + kh) * kW + kw} is {@code col[r * pt + j]},
+ * {@code j < pt}, holding input element
  * {@code x[c, to*sT - pT + kt*dT, ho*sH - pH + kh*dH, wo*sW - pW + kw*dW]} (0 outside the input)
  * for output position {@code p0 + j = (to * Ho + ho) * Wo + wo}. Rows of one group are therefore
  * contiguous and form the row-major K x pt matrix the GEMM reads (K = Cin/groups * kVol).
  *
  * <p>Each row is walked one output row (fixed to, ho) at a time: the input row it reads is fixed,
  * the wo where the tap falls inside the input are computed up front, so the inner loop is a plain
- * copy (System.arraycopy when the W stride is 1) between two zero-filled edges, with no bounds
- * test per element. Work is split over threads by column row (im2col: every row is written by
- * one task) or by input channel (col2im: the kVol rows of one channel, which overlap on the input
- * grid, stay in one task, so no two tasks add into the same element).
+ * copy (System.arraycopy for W stride 1, a two-vector shuffle for stride 2) between zeroed edges,
+ * with no bounds test per element. When consecutive output rows read consecutive input rows
+ * (unit H and W strides, Wo = W: the "same" convolutions), a whole run of rows is one stretch in
+ * both arrays and is copied (or added) in one go, after which the few padding entries are zeroed
+ * (in col2im: zeroed in col first, so that they add nothing to the neighbouring row).
+ * Work is split over threads by column row (im2col: every row is written by one task) or by input
+ * channel (col2im: the kVol rows of one channel, which overlap on the input grid, stay in one task,
+ * so no two tasks add into the same element); called from a worker thread, both run inline.
  */
 final class Im2col {
     private Im2col() {}
 
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    /** Lane i takes lane 2i of the concatenation of two vectors (lanes >= VL wrap to the second). */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(SPECIES, i -> 2 * i);
 
     /** Floats moved per task below which handing work to another thread costs more than it saves. */
     private static final int GRAIN_FLOATS = 1 << 15;
@@ -53,37 +60,32 @@ final class Im2col {
     }
 
     /**
-     * Fills the column matrix of {@code items} consecutive items (the first at {@code x[xOff]},
-     * items {@code cin * inVol} apart) for output positions {@code [p0, p0 + pt)}: {@code items *
-     * rows * pt} floats at {@code col[0..]}.
+     * Fills the column matrix of the item at {@code x[xOff]} for output positions
+     * {@code [p0, p0 + pt)}: {@code rows * pt} floats at {@code col[0..]}.
      */
-    static void im2col(float[] x, int xOff, Dims d, int items, int p0, int pt, float[] col) {
-        int rows = d.rows();
+    static void im2col(float[] x, int xOff, Dims d, int p0, int pt, float[] col) {
         int grain = Math.max(1, GRAIN_FLOATS / pt);
-        Parallel.forRange(items * rows, grain, (from, to) -> {
-            for (int ir = from; ir < to; ir++) {
-                int item = ir / rows, r = ir - item * rows;
+        Parallel.forRange(d.rows(), grain, (from, to) -> {
+            for (int r = from; r < to; r++) {
                 int c = r / d.kVol(), k = r - c * d.kVol();
                 int kw = k % d.kw(), kh = k / d.kw() % d.kh(), kt = k / (d.kw() * d.kh());
-                gatherRow(x, xOff + (item * d.cin() + c) * d.inVol(), d, kt, kh, kw, p0, pt,
-                        col, ir * pt);
+                gatherRow(x, xOff + c * d.inVol(), d, kt, kh, kw, p0, pt, col, r * pt);
             }
         });
     }
 
     /**
-     * Adds the column matrix {@code col} (laid out as {@link #im2col} writes it) of {@code items}
-     * items onto the input-shaped gradient {@code dx} (the first item at {@code dx[dxOff]}).
+     * Adds the column matrix {@code col} (laid out as {@link #im2col} writes it) onto the
+     * input-shaped gradient of the item at {@code dx[dxOff]}. Zeroes the padding entries of col.
      */
-    static void col2im(float[] col, Dims d, int items, int p0, int pt, float[] dx, int dxOff) {
+    static void col2im(float[] col, Dims d, int p0, int pt, float[] dx, int dxOff) {
         int kVol = d.kVol();
         int grain = Math.max(1, GRAIN_FLOATS / (pt * kVol));
-        Parallel.forRange(items * d.cin(), grain, (from, to) -> {
-            for (int ic = from; ic < to; ic++) {
-                int plane = dxOff + ic * d.inVol(); // item * cin + c == ic
+        Parallel.forRange(d.cin(), grain, (from, to) -> {
+            for (int c = from; c < to; c++) {
                 for (int k = 0; k < kVol; k++) {
                     int kw = k % d.kw(), kh = k / d.kw() % d.kh(), kt = k / (d.kw() * d.kh());
-                    scatterRow(col, (ic * kVol + k) * pt, d, kt, kh, kw, p0, pt, dx, plane);
+                    scatterRow(col, (c * kVol + k) * pt, d, kt, kh, kw, p0, pt, dx, dxOff + c * d.inVol());
                 }
             }
         });
@@ -131,6 +133,8 @@ final class Im2col {
                     int lo = Math.clamp(first, wo0, wo0 + span), hiW = Math.clamp(end, lo, wo0 + span);
                     if (sw == 1) {
                         System.arraycopy(x, src + lo, col, o + lo, hiW - lo);
+                    } else if (sw == 2) {
+                        gatherEven(x, src + 2 * lo, col, o + lo, hiW - lo);
                     } else {
                         for (int w = lo; w < hiW; w++) col[o + w] = x[src + w * sw];
                     }
@@ -211,6 +215,17 @@ final class Im2col {
     private static void zeroOutside(float[] col, int row, int from, int to, int first, int end) {
         for (int w = from, e = Math.min(to, first); w < e; w++) col[row + w] = 0f;
         for (int w = Math.max(from, end); w < to; w++) col[row + w] = 0f;
+    }
+
+    /** {@code dst[d + i] = src[s + 2 * i]} for {@code i < n}: two vector loads, one two-vector shuffle. */
+    private static void gatherEven(float[] src, int s, float[] dst, int d, int n) {
+        int vl = SPECIES.length(), i = 0;
+        for (int bound = Math.min(SPECIES.loopBound(n), (src.length - s) / 2 - vl + 1); i < bound; i += vl) {
+            FloatVector lo = FloatVector.fromArray(SPECIES, src, s + 2 * i);
+            FloatVector hi = FloatVector.fromArray(SPECIES, src, s + 2 * i + vl);
+            lo.rearrange(EVEN, hi).intoArray(dst, d + i);
+        }
+        for (; i < n; i++) dst[d + i] = src[s + 2 * i];
     }
 
     /** {@code dst[d + i] += src[s + i]} for {@code i < n}. */
