@@ -11,15 +11,15 @@
 #                   'conv3d fwd', 'res3', '@8x28x28'
 #   --reps N, --warmup N, --budget S   the timing protocol (defaults 5, 2, 15 s; see Timing.java)
 #   --out FILE      where the Markdown goes (default bench/results/<date>-<cpu-model-slug>.md)
-#   --quiet-wait S  before each case, wait up to S seconds (default 20; 0: off) for an idle machine;
-#                   the runnable threads are watched while a case runs
-#   --retries N     a case that ran alongside other work is timed again up to N times (default 1),
-#                   then marked (busy) in the table
+#   --quiet-wait S  before each case, wait up to S seconds (default 20; 0: off) for other processes
+#                   to leave the machine idle, and measure the CPU they use while the case runs
+#   --retries N     a case during which they used over 10% of the machine is timed again up to N
+#                   times (default 1), then marked (busy) in the table
 #
 # ratio = torch ms / iboot4j ms: iboot4j's speed relative to PyTorch (>= 1: iboot4j is faster).
 # Targets: GEMM 0.7x, conv3d 0.6x. Installs what it needs when missing (Debian: python3-torch,
 # libopenblas0-pthread) and points the system's libblas.so.3, which Debian's torch links, at
-# OpenBLAS. The full suite takes roughly 15-30 minutes on 2 cores.
+# OpenBLAS. The full suite takes roughly 30-40 minutes on 2 cores.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

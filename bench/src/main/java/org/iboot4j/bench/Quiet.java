@@ -5,84 +5,78 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Waits (a bounded time) until nothing but this process is running on the machine, so that a
- * comparison on a shared machine times PyTorch and the engine on idle cores where it can.
- * Linux only ({@code procs_running} in /proc/stat, which counts the thread reading it); elsewhere
- * it never waits and reports the machine as quiet.
+ * How much of the machine other processes use, so that a comparison on a shared machine can
+ * wait for idle cores and say which cases ran alongside other work. Linux only: it compares the
+ * machine's busy CPU time (/proc/stat) with that of the benchmark's own processes
+ * (/proc/PID/stat); elsewhere it never waits and always reports an idle machine.
  */
 final class Quiet {
-    private static final Path STAT = Path.of("/proc/stat");
+    /** Others' share of the machine under which it counts as idle. */
+    static final double IDLE_SHARE = 0.05;
 
     private Quiet() {}
 
-    /** Whether the machine became quiet within {@code maxSeconds} (checked over about half a second). */
-    static boolean await(double maxSeconds) {
-        long deadline = System.nanoTime() + (long) (maxSeconds * 1e9);
-        while (true) {
-            if (quietForHalfASecond()) return true;
-            if (System.nanoTime() >= deadline) return false;
-            sleep(1000);
-        }
-    }
+    /** CPU time counters at one moment, in clock ticks. */
+    record Sample(long busy, long all, long ours) {}
 
-    private static boolean quietForHalfASecond() {
-        for (int i = 0; i < 10; i++) {
-            int running = procsRunning();
-            if (running < 0) return true;
-            if (running > 1) return false;
-            sleep(50);
-        }
-        return true;
-    }
-
-    /** Runnable threads now, this one included; -1 where /proc/stat cannot be read. */
-    static int procsRunning() {
+    /** Null where /proc cannot be read. */
+    static Sample sample(long... pids) {
         try {
-            for (String line : Files.readAllLines(STAT)) {
-                if (line.startsWith("procs_running ")) return Integer.parseInt(line.substring(14).strip());
+            String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long all = 0, idle = 0;
+            for (int i = 1; i < cpu.length && i <= 8; i++) { // user nice system idle iowait irq softirq steal
+                long v = Long.parseLong(cpu[i]);
+                all += v;
+                if (i == 4 || i == 5) idle += v;
             }
-        } catch (IOException | NumberFormatException e) {
-            // not Linux
+            long ours = 0;
+            for (long pid : pids) {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                // fields after the ")" that ends the command name: state is field 3, utime 14, stime 15
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ours += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            }
+            return new Sample(all - idle, all, ours);
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
-        return -1;
+    }
+
+    /** The share of the whole machine (0..1) that processes other than {@code pids} used between a and b. */
+    static double othersShare(Sample a, Sample b) {
+        if (a == null || b == null || b.all() <= a.all()) return 0;
+        long others = (b.busy() - a.busy()) - (b.ours() - a.ours());
+        return Math.max(0, (double) others / (b.all() - a.all()));
     }
 
     /**
-     * Samples {@code procs_running} every 50 ms on a daemon thread until {@link #stop()}, which
-     * returns the mean: about the benchmark's own threads on an otherwise idle machine, more when
-     * other work shared the cores.
+     * Waits until other processes leave the machine idle (under {@link #IDLE_SHARE} over half a
+     * second), at most {@code maxSeconds}; whether it became idle.
      */
-    static final class Monitor {
-        private final Thread thread;
-        private volatile boolean running = true;
-        private long sum, count;
+    static boolean await(double maxSeconds, long... pids) {
+        long deadline = System.nanoTime() + (long) (maxSeconds * 1e9);
+        while (true) {
+            Sample a = sample(pids);
+            if (a == null) return true;
+            sleep(500);
+            if (othersShare(a, sample(pids)) < IDLE_SHARE) return true;
+            if (System.nanoTime() >= deadline) return false;
+        }
+    }
 
-        Monitor() {
-            thread = Thread.ofPlatform().daemon().name("quiet-monitor").start(() -> {
-                while (running) {
-                    int n = procsRunning();
-                    if (n >= 0) {
-                        synchronized (this) {
-                            sum += n - 1; // not counting this sampling thread
-                            count++;
-                        }
-                    }
-                    sleep(50);
-                }
-            });
+    /** Measures others' share of the machine from its creation to {@link #stop()}. */
+    static final class Monitor {
+        private final long[] pids;
+        private final Sample start;
+
+        Monitor(long... pids) {
+            this.pids = pids;
+            this.start = sample(pids);
         }
 
-        /** The mean number of other runnable threads while it ran; NaN if none was seen. */
+        /** Others' share of the machine since the start (0..1); 0 where it cannot be measured. */
         double stop() {
-            running = false;
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            synchronized (this) {
-                return count == 0 ? Double.NaN : (double) sum / count;
-            }
+            return othersShare(start, sample(pids));
         }
     }
 

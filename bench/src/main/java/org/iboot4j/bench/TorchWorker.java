@@ -53,6 +53,10 @@ final class TorchWorker implements AutoCloseable {
         }
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     /** torch version, BLAS and convolution library, as compare_torch.py describes them. */
     Map<String, String> meta() {
         return meta;

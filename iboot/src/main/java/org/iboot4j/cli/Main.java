@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code iboot} command: one entry point, one subcommand per job. */
 @Command(name = "iboot", mixinStandardHelpOptions = true, version = "iboot4j 0.1.0",
         description = "iboot4j: a pure-Java deep-learning engine and the iBoot video trainer.",
-        subcommands = {DemoCommand.class, ExtractCommand.class, InfoCommand.class, PretrainCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, EvalCommand.class, ExtractCommand.class, InfoCommand.class, PretrainCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

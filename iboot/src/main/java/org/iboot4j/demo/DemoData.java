@@ -26,13 +26,14 @@ import org.iboot4j.data.dataset.VideoSample;
 public final class DemoData {
     public static final String TRAIN_LIST = "synthetic_train.csv", TEST_LIST = "synthetic_test.csv";
     /** The shipped teacher, in test-data/teacher/. */
-    public static final String TEACHER_FILE = "synthetic_vit.safetensors";
+    public static final String TEACHER_FILE = "synthetic_teacher.safetensors";
 
     private DemoData() {}
 
     /**
      * The repository root: {@code -Diboot.root} if set, else the first of the working directory
-     * and its parents that holds {@code test-data/synthetic}.
+     * and its parents that holds {@code test-data/synthetic}, else the repository these classes
+     * were built in ({@code ROOT/iboot/target/classes}, as {@code bin/iboot} runs them).
      */
     public static Path root() {
         String prop = System.getProperty("iboot.root");
@@ -40,6 +41,14 @@ public final class DemoData {
         Path dir = Path.of("").toAbsolutePath();
         for (Path p = dir; p != null; p = p.getParent()) {
             if (Files.isDirectory(p.resolve("test-data/synthetic/videos"))) return p;
+        }
+        try {
+            Path classes = Path.of(DemoData.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            for (Path p = classes; p != null; p = p.getParent()) {
+                if (Files.isDirectory(p.resolve("test-data/synthetic/videos"))) return p;
+            }
+        } catch (Exception e) {
+            // no code source (unusual class loader): fall through to the error
         }
         throw new IllegalStateException("cannot find test-data/synthetic from " + dir
                 + "; run from the repository, or pass -Diboot.root=/path/to/repository (IBOOT_JAVA_OPTS)");

@@ -36,8 +36,12 @@ public final class ObjectMasks {
      * The soft object mask of every frame, (T, H, W) row-major, values in [0, 1].
      */
     public static float[] masks(Frames video) {
+        return masks(video, background(video));
+    }
+
+    /** As {@link #masks(Frames)} with the background model ([channel][row]) given. */
+    public static float[] masks(Frames video, float[][] background) {
         int t = video.frames(), h = video.height(), w = video.width();
-        float[][] background = background(video);   // [channel][row]
         byte[] rgb = video.rgb();
         float[] out = new float[t * h * w];
         for (int f = 0; f < t; f++) {
@@ -53,8 +57,8 @@ public final class ObjectMasks {
         return out;
     }
 
-    /** The background colour of every row, per channel: [channel][row]. */
-    static float[][] background(Frames video) {
+    /** The background colour of every row, per channel: [channel][row] (see the class comment). */
+    public static float[][] background(Frames video) {
         int t = video.frames(), h = video.height(), w = video.width();
         byte[] rgb = video.rgb();
         float[][] model = new float[3][h];

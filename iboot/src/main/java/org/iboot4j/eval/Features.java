@@ -95,6 +95,31 @@ public record Features(Tensor features, long[] labels, int[] videos, int videosT
                 .add("videos", Tensor.ofLongs(vids, vids.length)).write(file);
     }
 
+    /**
+     * The features saved in {@code file} if it exists and its metadata holds every entry of
+     * {@code key} with the same value (the checkpoint, the protocol, the data); otherwise the
+     * features {@code compute} gives, saved there with {@code key} as metadata. A null file
+     * just computes.
+     */
+    public static Features cached(Path file, Map<String, String> key, java.util.function.Supplier<Features> compute,
+            java.util.function.Consumer<String> log) throws IOException {
+        if (file != null && Files.isRegularFile(file)) {
+            Loaded l = load(file);
+            boolean same = key.entrySet().stream().allMatch(e -> e.getValue().equals(l.metadata().get(e.getKey())));
+            if (same) {
+                if (log != null) log.accept("  features: reusing " + file + " (" + l.features().rows() + " rows)");
+                return l.features();
+            }
+            if (log != null) log.accept("  features: " + file + " was made with other settings; recomputing");
+        }
+        Features f = compute.get();
+        if (file != null) {
+            f.save(file, key);
+            if (log != null) log.accept("  features: saved " + file);
+        }
+        return f;
+    }
+
     /** A saved feature file and its metadata. */
     public record Loaded(Features features, Map<String, String> metadata) {}
 

@@ -16,8 +16,7 @@ import org.iboot4j.engine.Tensor;
  *   N  = the k train features with the largest s_j
  *   score(c) = sum over j in N with label c of exp(s_j / T)
  * </pre>
- * The predicted classes are sorted by score (ties: the lower class index first); top-1 is
- * correct when the first is the label, top-5 when the label is among the first min(5, C).
+ * Predictions are scored by {@link Accuracy} (classes ranked by score, top-1 and top-5).
  * Defaults: k = 20, T = 0.07 (DINO's {@code eval_knn.py}). When the bank holds fewer than k
  * features, all of them vote.
  */
@@ -33,56 +32,24 @@ public final class Knn {
     private Knn() {}
 
     /**
-     * The outcome on a test set.
-     *
-     * @param top1        fraction of test samples whose best-scored class is the label
-     * @param top5        fraction whose label is among the min(5, C) best-scored classes
-     * @param predictions the best-scored class of each test sample
-     * @param scores      the votes (test samples x classes)
-     */
-    public record Result(double top1, double top5, int[] predictions, double[][] scores) {
-        public int count() {
-            return predictions.length;
-        }
-    }
-
-    /**
      * Classifies {@code test} (M, D) against the bank {@code train} (N, D) with labels in
      * [0, numClasses), and scores the predictions against {@code testLabels}.
      */
-    public static Result evaluate(Tensor train, long[] trainLabels, Tensor test, long[] testLabels, int numClasses,
+    public static Accuracy evaluate(Tensor train, long[] trainLabels, Tensor test, long[] testLabels, int numClasses,
             int k, double temperature) {
         double[][] scores = scores(train, trainLabels, test, numClasses, k, temperature);
         if (testLabels.length != scores.length) {
             throw new IllegalArgumentException("k-NN: " + scores.length + " test features but " + testLabels.length + " labels");
         }
-        return score(scores, testLabels);
+        return Accuracy.of(scores, testLabels);
     }
 
-    /** Top-1 / top-5 of class scores (samples x classes) against labels. */
-    public static Result score(double[][] scores, long[] labels) {
-        int m = scores.length, top1 = 0, top5 = 0;
-        int[] predictions = new int[m];
-        for (int i = 0; i < m; i++) {
-            int[] ranked = rank(scores[i]);
-            predictions[i] = ranked.length == 0 ? -1 : ranked[0];
-            for (int r = 0; r < Math.min(5, ranked.length); r++) {
-                if (ranked[r] == labels[i]) {
-                    if (r == 0) top1++;
-                    top5++;
-                    break;
-                }
-            }
+    /** k-NN accuracy of one feature set against another (the train set's rows are the bank). */
+    public static Accuracy evaluate(Features train, Features test, int k, double temperature) {
+        if (!train.classes().equals(test.classes())) {
+            throw new IllegalArgumentException("k-NN: train and test sets have different classes");
         }
-        return new Result(m == 0 ? 0 : (double) top1 / m, m == 0 ? 0 : (double) top5 / m, predictions, scores);
-    }
-
-    /** The class indices by decreasing score, ties by increasing index. */
-    static int[] rank(double[] scores) {
-        Integer[] idx = new Integer[scores.length];
-        for (int c = 0; c < idx.length; c++) idx[c] = c;
-        Arrays.sort(idx, (a, b) -> scores[a] != scores[b] ? Double.compare(scores[b], scores[a]) : Integer.compare(a, b));
-        return Arrays.stream(idx).mapToInt(Integer::intValue).toArray();
+        return evaluate(train.features(), train.labels(), test.features(), test.labels(), train.classes().size(), k, temperature);
     }
 
     /** The weighted votes (M, numClasses) of the k nearest train features of each test feature. */
