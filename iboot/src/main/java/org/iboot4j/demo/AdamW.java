@@ -6,10 +6,10 @@ import org.iboot4j.engine.GradMode;
 import org.iboot4j.engine.Tensor;
 
 /**
- * AdamW (Loshchilov and Hutter; torch.optim.AdamW's arithmetic) for the demo teacher: vision
- * transformers train poorly with plain SGD, and the {@code nn} optimisers are the SGD/LARS of
- * the paper's recipes. Written with tensor ops, so it runs on any backend; small models only
- * (it allocates a few temporaries per parameter and step).
+ * AdamW (Loshchilov and Hutter; torch.optim.AdamW's arithmetic) for the demo teacher, which is
+ * an image model trained from scratch in a few minutes (the {@code nn} optimisers are the SGD and
+ * LARS of the paper's recipes). Written with tensor ops, so it runs on any backend; small models
+ * only (it allocates a few temporaries per parameter and step).
  *
  * <pre>
  *   p <- p - lr * wd * p                         (decoupled weight decay; not for 1-d params)

@@ -2,7 +2,7 @@ package org.iboot4j.demo;
 
 /**
  * The geometry of the object in one frame, measured from its soft mask by image moments, and
- * the fixed embedding of that geometry which the demo teacher learns to output.
+ * the fixed embedding of that geometry which the demo teacher learns to predict.
  *
  * <p>Moments of the mask m (pixel centres at +0.5): area A = sum m, centroid (x, y), central
  * second moments mu20, mu02, mu11. Size = sqrt(A); orientation theta = atan2(2 mu11, mu20 -
@@ -10,10 +10,10 @@ package org.iboot4j.demo;
  * anisotropy e = (l1 - l2) / (l1 + l2) from the eigenvalues l1 >= l2 of the second-moment
  * matrix (0 for a disc, towards 1 for a thin bar).
  *
- * <p>The embedding ({@value #DIM} numbers, each in [0, 1]) puts each attribute through a bank
- * of Gaussian bumps ("place cells"), so that averaging the embedding over the frames of a
- * video gives the histograms of where the object was, how big and how turned — which tell
- * the motions apart (a left-right oscillation spreads the x histogram and leaves the others
+ * <p>The embedding ({@value #DIM} numbers, each in [0, 1]; the demo teacher's training target,
+ * see {@link TeacherTrainer}) puts each attribute through a bank of Gaussian bumps ("place
+ * cells"), so that averaging the embedding over the frames of a video gives the histograms of
+ * where the object was, how big and how turned — which tell the motions apart (a left-right oscillation spreads the x histogram and leaves the others
  * peaked, a rotation spreads the orientation histogram, ...), whatever the object's colour or
  * the background:
  * <ul>
