@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +13,7 @@ import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.iboot4j.engine.testing.FloatAsserts;
+import org.iboot4j.engine.testing.GoldenCases;
 import org.iboot4j.engine.testing.SafetensorsFixture;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -109,37 +108,10 @@ class ConvGoldenTest {
     }
 
     /** The case names in the fixture: every tensor name's part before the first dot. */
-    private static Set<String> fixtureCases(SafetensorsFixture f) {
-        Set<String> names = new TreeSet<>();
-        for (String t : f.names()) names.add(t.substring(0, t.indexOf('.') < 0 ? t.length() : t.indexOf('.')));
-        return names;
-    }
-
     @TestFactory
     Stream<DynamicTest> goldenCases() {
         SafetensorsFixture f = SafetensorsFixture.golden(FIXTURE);
-        Set<String> inFixture = fixtureCases(f);
-        List<DynamicTest> tests = new ArrayList<>();
-        tests.add(DynamicTest.dynamicTest("caseListsMatch", () -> {
-            Set<String> onlyFixture = new TreeSet<>(inFixture);
-            onlyFixture.removeAll(CASES.keySet());
-            Set<String> onlyJava = new TreeSet<>(CASES.keySet());
-            onlyJava.removeAll(inFixture);
-            assertTrue(onlyFixture.isEmpty() && onlyJava.isEmpty(),
-                    "cases in " + FIXTURE + " but not in ConvGoldenTest: " + onlyFixture
-                            + "; cases in ConvGoldenTest but not in the fixture: " + onlyJava
-                            + " (regenerate with test-data/scripts/make_conv_golden.py)");
-            assertEquals(String.valueOf(inFixture.size()), f.metadata().get("cases"),
-                    "metadata 'cases' vs the cases found in the file");
-        }));
-        for (Map.Entry<String, Case> e : CASES.entrySet()) {
-            String name = e.getKey();
-            tests.add(DynamicTest.dynamicTest(name, () -> {
-                assertTrue(inFixture.contains(name), name + " is not in " + FIXTURE);
-                check(f, name, e.getValue());
-            }));
-        }
-        return tests.stream();
+        return GoldenCases.tests(f, "make_conv_golden.py", CASES, (name, c) -> check(f, name, c));
     }
 
     private static void check(SafetensorsFixture f, String name, Case c) {
