@@ -96,7 +96,8 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
  *   MAX_STEPS: 0                 # 0: MAX_EPOCH x ITERS_PER_EPOCH
  *   CHECKPOINT_PERIOD: 1000      # steps between checkpoints (and one at the end)
  *   LOG_PERIOD: 20               # steps between progress lines
- *   MIXED_PRECISION: false       # not available on the CPU backend: true is an error there
+ *   MIXED_PRECISION: false       # no backend trains in reduced precision yet (CPU: float32 only; CUDA: no bf16
+ *                                # dtype in the engine): true is an error naming the backend
  *   SEED: 0
  *   OUTPUT_DIR: runs/iboot       # --out overrides it
  * </pre>
