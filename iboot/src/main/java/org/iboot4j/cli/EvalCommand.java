@@ -47,6 +47,9 @@ final class EvalCommand implements Runnable {
 
     /** Options every evaluation takes. */
     static final class Common {
+        /** The paper's test protocol gives the defaults, so the command and the library cannot drift apart. */
+        private static final TestProtocol PAPER = TestProtocol.paper();
+
         @Option(names = "--checkpoint", paramLabel = "FILE",
                 description = "Encoder weights: OUT/encoder.safetensors or a step checkpoint of 'iboot pretrain', or a"
                         + " pytorchvideo / PySlowFast Slow ResNet checkpoint.")
@@ -71,19 +74,19 @@ final class EvalCommand implements Runnable {
         Path dataRoot;
 
         @Option(names = "--frames", description = "Frames per clip T (default: ${DEFAULT-VALUE}).")
-        int frames = 8;
+        int frames = PAPER.frames();
 
         @Option(names = "--stride", description = "Frame stride tau at 30 fps (default: ${DEFAULT-VALUE}).")
-        int stride = 8;
+        int stride = PAPER.stride();
 
         @Option(names = "--size", description = "Test crop side (default: ${DEFAULT-VALUE}).")
-        int size = 224;
+        int size = PAPER.size();
 
         @Option(names = "--test-clips", description = "Temporal clips per test video (default: ${DEFAULT-VALUE}).")
-        int testClips = 10;
+        int testClips = PAPER.clips();
 
         @Option(names = "--test-crops", description = "Spatial crops per clip, 1 or 3 (default: ${DEFAULT-VALUE}).")
-        int testCrops = 3;
+        int testCrops = PAPER.crops();
 
         @Option(names = "--fast", description = "Test with 1 clip x 1 crop (instead of --test-clips x --test-crops).")
         boolean fast;
@@ -98,7 +101,7 @@ final class EvalCommand implements Runnable {
         float[] std = TestProtocol.SLOWFAST_STD.clone();
 
         @Option(names = "--eval-batch", description = "Clips per forward pass when extracting features or testing (default: ${DEFAULT-VALUE}).")
-        int evalBatch = 8;
+        int evalBatch = PAPER.batch();
 
         @Option(names = "--workers", description = "Decoding threads (default: the number of processors).")
         int workers = Math.max(1, Runtime.getRuntime().availableProcessors());

@@ -62,6 +62,24 @@ class EvalCommandTest {
         return (Map<String, Object>) Json.parse(Files.readString(file));
     }
 
+    /** A JSON object's numbers as ints (the parser reads them as Long or Double). */
+    private static Map<String, Integer> normalised(Map<?, ?> json) {
+        Map<String, Integer> out = new java.util.HashMap<>();
+        json.forEach((k, v) -> out.put((String) k, ((Number) v).intValue()));
+        return out;
+    }
+
+    @Test
+    void theCommandsDefaultsAreThePapersProtocol() {
+        String help = ((String) run("eval", "knn", "--help")[1]).replaceAll("\\s+", " ");   // picocli wraps lines
+        TestProtocol paper = TestProtocol.paper();
+        for (String[] option : new String[][] {{"--test-clips", "" + paper.clips()}, {"--test-crops", "" + paper.crops()},
+                {"--frames", "" + paper.frames()}, {"--stride", "" + paper.stride()}, {"--size", "" + paper.size()}}) {
+            assertTrue(help.matches(".*" + option[0] + "=<[^>]+> [^-]*\\(default: " + option[1] + "\\).*"),
+                    option[0] + " defaults to " + option[1] + ": " + help);
+        }
+    }
+
     @Test
     void knnWithCachedFeatures(@TempDir Path dir) throws Exception {
         List<String> args = new ArrayList<>(List.of("eval", "knn", "--random-init", "--depths", "1,1,1,1", "--width", "4"));
@@ -76,6 +94,8 @@ class EvalCommandTest {
         double top1 = ((Number) j.get("top1")).doubleValue();
         assertTrue(top1 >= 0 && top1 <= 1);
         assertEquals(1.0, ((Number) j.get("top5")).doubleValue(), "4 classes: the label is always in the top 5");
+        assertEquals(Map.of("clips", 1, "crops", 1, "frames", 4, "stride", 8, "size", 32),
+                normalised((Map<?, ?>) j.get("test_protocol")), "--fast tests 1 clip x 1 crop");
         assertTrue(((String) r[1]).contains("knn: top-1"));
         assertTrue(Files.isRegularFile(dir.resolve("features/train.safetensors")));
         // the second run reuses the cached features and gives the same answer
@@ -100,6 +120,8 @@ class EvalCommandTest {
         assertEquals(0, r[0], (String) r[1]);
         Map<String, Object> j = json(dir.resolve("linear.json"));
         assertEquals("linear", j.get("mode"));
+        assertEquals(Map.of("clips", 2, "crops", 1, "frames", 4, "stride", 8, "size", 32),
+                normalised((Map<?, ?>) j.get("test_protocol")), "--test-clips 2 --test-crops 1");
         assertEquals(20L, ((Number) j.get("scored_videos")).longValue());
         assertTrue(((Number) j.get("train_loss_last_epoch")).doubleValue() < ((Number) j.get("train_loss_first")).doubleValue());
 
