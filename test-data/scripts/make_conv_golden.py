@@ -90,6 +90,11 @@ case("padded_pointwise", (2, 3, 2, 3, 4), 4, (1, 1, 1), (1, 1, 2), (1, 1, 1))
 case("batch3", (3, 4, 3, 5, 5), 6, (3, 3, 3), (1, 1, 1), (1, 1, 1), bias=True)
 case("spatial_3x3_noncontig", (2, 5, 2, 6, 7), 4, (1, 3, 3), (1, 1, 1), (0, 1, 1), bias=True, view="noncontig")
 case("proj_1x1_noncontig", (2, 6, 2, 4, 5), 4, (1, 1, 1), (1, 1, 1), (0, 0, 0), view="noncontig")
+# time-only kernels (kT x 1 x 1) skip im2col on the CPU: a dilated grouped one with bias, one
+# whose padding leaves no tap covering every output frame, and a single-frame input
+case("temporal_dilated_grouped", (2, 6, 5, 3, 4), 4, (3, 1, 1), (1, 1, 1), (2, 0, 0), dilation=(2, 1, 1), groups=2, bias=True)
+case("temporal_padded_uncovered", (2, 4, 4, 3, 3), 5, (3, 1, 1), (1, 1, 1), (2, 0, 0))
+case("temporal_single_frame", (2, 4, 1, 3, 5), 6, (3, 1, 1), (1, 1, 1), (1, 0, 0))
 
 # ---- conv2d (the T = 1 case, through the 4-d API) --------------------------------------------
 case("conv2d_resnet_stem", (1, 3, 17, 17), 8, (7, 7), (2, 2), (3, 3))

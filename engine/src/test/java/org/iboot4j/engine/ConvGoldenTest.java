@@ -99,6 +99,9 @@ class ConvGoldenTest {
         add("batch3", one, one, one, 1, true, PLAIN);
         add("spatial_3x3_noncontig", one, v(0, 1, 1), one, 1, true, permutedNarrowed(7));
         add("proj_1x1_noncontig", one, zero, one, 1, false, permutedNarrowed(5));
+        add("temporal_dilated_grouped", one, v(2, 0, 0), v(2, 1, 1), 2, true, PLAIN);
+        add("temporal_padded_uncovered", one, v(2, 0, 0), one, 1, false, PLAIN);
+        add("temporal_single_frame", one, v(1, 0, 0), one, 1, false, PLAIN);
         // ---- conv2d (4-d API) ----
         add("conv2d_resnet_stem", v(2, 2), v(3, 3), v(1, 1), 1, false, PLAIN);
         add("conv2d_3x3_s2", v(2, 2), v(1, 1), v(1, 1), 1, true, PLAIN);

@@ -41,6 +41,8 @@ class ConvGradCheckTest {
                         true, v(2, 1, 1), v(1, 0, 1), v(1, 1, 1), 2),
                 new Conv3("depthwise 3x3x3 pad 1", v(1, 3, 3, 3, 4), v(3, 1, 3, 3, 3),
                         true, v(1, 1, 1), v(1, 1, 1), v(1, 1, 1), 3),
+                new Conv3("temporal 3x1x1 dilation 2 pad (2,0,0) groups 2 bias (shifted GEMMs)", v(1, 4, 3, 2, 2),
+                        v(2, 2, 3, 1, 1), true, v(1, 1, 1), v(2, 0, 0), v(2, 1, 1), 2),
                 new Conv3("1x1x1 bias (direct GEMM)", v(2, 4, 2, 3, 3), v(3, 4, 1, 1, 1),
                         true, v(1, 1, 1), v(0, 0, 0), v(1, 1, 1), 1),
                 new Conv3("1x1x1 groups 2 (direct GEMM)", v(2, 4, 2, 2, 3), v(4, 2, 1, 1, 1),

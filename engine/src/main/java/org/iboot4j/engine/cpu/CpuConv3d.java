@@ -43,10 +43,21 @@
  * When there are fewer tiles than threads (tiny layers) the tiles run in turn on the caller and
  * each Sgemm / im2col / col2im is parallel inside.
  *
- * 1x1x1 kernels with stride 1 and no padding skip im2col altogether: x[n, g] (Cin/G x T*H*W,
- * row-major) already is col, so forward and backward-data are one GEMM batched over the N items
- * (parallel inside), and backward-filter reads x in place of col. With a stride, the im2col of a
- * 1x1x1 kernel is a cheap strided gather of K = Cin/G rows.
+ * Time-only kernels (kT x 1 x 1: the 1x1x1 projections and Slow-R50's 3x1x1 conv_a) with unit
+ * strides and no spatial padding skip im2col altogether. The rows of col for tap kt are x itself
+ * shifted by s = kt*dT - pT frames: output frame to reads input frame to + s, for the frames
+ * [first, end) where that lies inside the input, and zeros elsewhere. Since a frame is a
+ * contiguous run of H*W positions, the tap's part of the product is one GEMM on contiguous slices:
+ *
+ *   forward          y[n, g][:, first..end)  +=  w[g, :, :, kt] * x[n, g][:, first+s..end+s)
+ *   backward-data    dx[n, g][:, first+s..end+s)  +=  w[g, :, :, kt]^T * dy[n, g][:, first..end)
+ *   backward-filter  the tile loop below with x's shifted slice in place of the tap's col rows
+ *
+ * (frames standing for their H*W positions; the weight taps are first copied to contiguous
+ * Cout x Cin/G matrices). Forward and backward-data are kT GEMMs batched over the N items
+ * (parallel inside); the tap that covers every output frame, if any, runs first and overwrites,
+ * the others accumulate. With a spatial stride, the im2col of a 1x1x1 kernel is a cheap strided
+ * gather of K = Cin/G rows.
  *
  * Cost: 2 * N * Cout * To*Ho*Wo * Cin/G * kT*kH*kW flops for each of the three passes, against
  * im2col/col2im traffic of N * Cin*kVol * P floats (written, then read by the GEMM's packing),
@@ -114,10 +125,24 @@ final class CpuConv3d {
             // nothing to compute
         } else if (k == 0) {
             if (bias == null) Arrays.fill(ys, yo, yo + n * cout * p, 0f);
-        } else if (l.pointwise()) {
-            for (int grp = 0; grp < groups; grp++) {
-                Sgemm.sgemmBatched(n, false, false, m, p, k, 1f, ws, wo + grp * m * k, k, 0,
-                        xs, xo + grp * k * p, p, l.xItem(), beta, ys, yo + grp * m * p, p, (long) cout * p);
+        } else if (l.shiftOnly()) {
+            float[] taps = l.tapWeights(ws, wo);
+            int tapsOff = taps == ws ? wo : 0, cg = l.cg, inVol = l.dims.inVol();
+            int lead = l.coveringTap();
+            if (lead < 0 && beta == 0f) {
+                Arrays.fill(ys, yo, yo + n * cout * p, 0f); // no tap writes every output frame
+                beta = 1f;
+            }
+            for (int kt : l.tapOrder(lead)) {
+                int outPos = l.tapFirst(kt) * l.frame(), inPos = outPos + l.tapShift(kt) * l.frame();
+                int len = l.tapEnd(kt) * l.frame() - outPos;
+                for (int grp = 0; len > 0 && grp < groups; grp++) {
+                    // y[:, g][:, outPos ..) (+)= w_kt[g] * x[:, g][:, inPos ..), len columns, all items
+                    Sgemm.sgemmBatched(n, false, false, m, len, cg, 1f, taps, tapsOff + (kt * cout + grp * m) * cg, cg, 0,
+                            xs, xo + grp * cg * inVol + inPos, inVol, l.xItem(),
+                            beta, ys, yo + grp * m * p + outPos, p, (long) cout * p);
+                }
+                beta = 1f;
             }
         } else {
             float tileBeta = beta;
@@ -146,11 +171,21 @@ final class CpuConv3d {
 
         if (n == 0 || cout == 0 || k == 0) {
             // dx is empty, or receives nothing (no output channels)
-        } else if (l.pointwise()) {
-            for (int grp = 0; grp < groups; grp++) {
-                Sgemm.sgemmBatched(n, true, false, k, p, m, 1f, ws, wo + grp * m * k, k, 0,
-                        dys, dyo + grp * m * p, p, (long) cout * p,
-                        0f, dxs, dxo + grp * k * p, p, l.xItem());
+        } else if (l.shiftOnly()) {
+            float[] taps = l.tapWeights(ws, wo);
+            int tapsOff = taps == ws ? wo : 0, cg = l.cg, inVol = l.dims.inVol();
+            int lead = l.coveringTap();
+            float beta = lead < 0 ? 1f : 0f; // dx arrives zero-filled: only a covering tap may overwrite
+            for (int kt : l.tapOrder(lead)) {
+                int outPos = l.tapFirst(kt) * l.frame(), inPos = outPos + l.tapShift(kt) * l.frame();
+                int len = l.tapEnd(kt) * l.frame() - outPos;
+                for (int grp = 0; len > 0 && grp < groups; grp++) {
+                    // dx[:, g][:, inPos ..) (+)= w_kt[g]^T * dy[:, g][:, outPos ..), len columns, all items
+                    Sgemm.sgemmBatched(n, true, false, cg, len, m, 1f, taps, tapsOff + (kt * cout + grp * m) * cg, cg, 0,
+                            dys, dyo + grp * m * p + outPos, p, (long) cout * p,
+                            beta, dxs, dxo + grp * cg * inVol + inPos, inVol, l.xItem());
+                }
+                beta = 1f;
             }
         } else {
             // The tiles of one item overlap on dx (neighbouring positions share input elements),
@@ -198,16 +233,29 @@ final class CpuConv3d {
         Parallel.RangeBody body = (from, to) -> {
             for (int part = from; part < to; part++) {
                 int accOff = part * size;
-                float[] col = l.pointwise() ? null : scratch(l.tileFloats());
-                float beta = 0f; // the part's first product overwrites, later ones add
+                float[] col = l.shiftOnly() ? null : scratch(l.tileFloats());
+                // The part's first product overwrites, later ones add; the taps of a time-only
+                // kernel each fill their own rows, over frames that may miss the first tile.
+                float beta = 0f;
+                if (col == null) {
+                    Arrays.fill(partials, accOff, accOff + size, 0f);
+                    beta = 1f;
+                }
                 int first = (int) ((long) l.tiles() * part / parts), last = (int) ((long) l.tiles() * (part + 1) / parts);
                 for (int t = first; t < last; t++) {
                     int item = l.tileItem(t), p0 = l.tileStart(t), len = l.tileLength(t);
                     int dyTile = dyo + item * cout * p + p0;
-                    if (col == null) { // 1x1x1: x[item, g, p0 .. p0 + len) is the column itself
-                        Sgemm.sgemmBatched(groups, false, true, k, m, len, 1f,
-                                xs, xo + item * l.xItem() + p0, p, (long) k * p, dys, dyTile, p, (long) m * p,
-                                beta, partials, accOff, m, (long) k * m);
+                    if (col == null) { // time-only kernel: x shifted by each tap is its col rows
+                        for (int kt = 0; kt < l.dims.kt(); kt++) {
+                            int q0 = Math.max(p0, l.tapFirst(kt) * l.frame());
+                            int q1 = Math.min(p0 + len, l.tapEnd(kt) * l.frame());
+                            if (q0 >= q1) continue;
+                            // rows (c, kt) of dw^T, i.e. every kT-th row from kt: ldc = kT * M
+                            Sgemm.sgemmBatched(groups, false, true, l.cg, m, q1 - q0, 1f,
+                                    xs, xo + item * l.xItem() + q0 + l.tapShift(kt) * l.frame(), l.dims.inVol(),
+                                    (long) l.cg * l.dims.inVol(), dys, dyTile + q0 - p0, p, (long) m * p,
+                                    beta, partials, accOff + kt * m, l.dims.kt() * m, (long) k * m);
+                        }
                     } else {
                         Im2col.im2col(xs, xo + item * l.xItem(), l.dims, p0, len, col);
                         Sgemm.sgemmBatched(groups, false, true, k, m, len, 1f,
@@ -247,6 +295,8 @@ final class CpuConv3d {
      */
     private static final class Layer {
         final int n, cin, cout, groups, m, k, p;
+        /** Input channels per group, Cin / G. */
+        final int cg;
         final Im2col.Dims dims;
         final int tilesPerItem, tilePositions;
 
@@ -258,6 +308,7 @@ final class CpuConv3d {
             cout = wShape[0];
             groups = g.groups();
             m = cout / groups;
+            cg = wShape[1];
             dims = new Im2col.Dims(cin, xShape[2], xShape[3], xShape[4], wShape[2], wShape[3], wShape[4],
                     yShape[2], yShape[3], yShape[4], s[0], s[1], s[2], pad[0], pad[1], pad[2],
                     dil[0], dil[1], dil[2]);
@@ -298,10 +349,68 @@ final class CpuConv3d {
             else body.run(0, tiles());
         }
 
-        /** A 1x1x1 kernel with stride 1 and no padding: x itself is the column matrix. */
-        boolean pointwise() {
-            return dims.kVol() == 1 && dims.strideT() == 1 && dims.strideH() == 1 && dims.strideW() == 1
-                    && dims.padT() == 0 && dims.padH() == 0 && dims.padW() == 0;
+        /**
+         * A time-only kernel (kT x 1 x 1) with unit strides and no spatial padding: the column rows
+         * of each tap are x shifted in time, so no im2col is needed.
+         */
+        boolean shiftOnly() {
+            return dims.kh() == 1 && dims.kw() == 1 && dims.strideT() == 1 && dims.strideH() == 1
+                    && dims.strideW() == 1 && dims.padH() == 0 && dims.padW() == 0;
+        }
+
+        /** Positions per frame, H*W (= Ho*Wo for a time-only kernel). */
+        int frame() {
+            return dims.ho() * dims.wo();
+        }
+
+        /** Tap kt of a time-only kernel reads input frame {@code to + tapShift(kt)} for output frame to. */
+        int tapShift(int kt) {
+            return kt * dims.dilT() - dims.padT();
+        }
+
+        /** The first output frame whose input frame for tap kt lies inside the input. */
+        int tapFirst(int kt) {
+            return Math.clamp(-tapShift(kt), 0, dims.to());
+        }
+
+        /** Past the last output frame whose input frame for tap kt lies inside the input. */
+        int tapEnd(int kt) {
+            return Math.clamp(dims.t() - tapShift(kt), tapFirst(kt), dims.to());
+        }
+
+        /** The taps 0 .. kT-1, with {@code lead} (if not -1) moved to the front. */
+        int[] tapOrder(int lead) {
+            int[] order = new int[dims.kt()];
+            int i = 0;
+            if (lead >= 0) order[i++] = lead;
+            for (int kt = 0; kt < order.length; kt++) {
+                if (kt != lead) order[i++] = kt;
+            }
+            return order;
+        }
+
+        /** A tap that meets the input for every output frame, or -1. */
+        int coveringTap() {
+            for (int kt = 0; kt < dims.kt(); kt++) {
+                if (tapFirst(kt) == 0 && tapEnd(kt) == dims.to()) return kt;
+            }
+            return -1;
+        }
+
+        /**
+         * The weights of a time-only kernel as kT contiguous Cout x Cin/G matrices, tap after tap:
+         * w itself when kT = 1, else a copy in the calling thread's scratch buffer.
+         */
+        float[] tapWeights(float[] ws, int wo) {
+            int kt = dims.kt();
+            if (kt == 1) return ws;
+            float[] taps = scratch(kt * cout * cg);
+            for (int o = 0; o < cout; o++) {
+                for (int c = 0; c < cg; c++) {
+                    for (int t = 0; t < kt; t++) taps[(t * cout + o) * cg + c] = ws[wo + (o * cg + c) * kt + t];
+                }
+            }
+            return taps;
         }
 
         int xItem() {

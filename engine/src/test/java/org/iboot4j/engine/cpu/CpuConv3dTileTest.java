@@ -44,6 +44,16 @@ class CpuConv3dTileTest {
                 new int[] {1, 1, 2}, 2, false), false);
     }
 
+    @Test
+    void tiledTimeOnlyConvolutionMatchesDirectReference() {
+        // 3x1x1 pad (1,0,0), Cin 256 (Slow-R50's conv_a): no im2col, each tap a shifted GEMM; the
+        // weight gradient still runs over tiles: 768 column rows -> tiles of at most
+        // COL_BUDGET / 768 = 341 positions, so P = 5 * 15 * 14 = 1050 becomes four tiles of 263
+        // that end mid-frame (210 positions), and each tap's frame range is clipped to the tile.
+        check(new Layer(2, 256, 5, 15, 14, 6, 3, 1, 1, new int[] {1, 1, 1}, new int[] {1, 0, 0},
+                new int[] {1, 1, 1}, 1, true), true);
+    }
+
     /** Sizes of one test convolution: x (n, cin, t, h, w), weight (cout, cin/groups, kt, kh, kw). */
     private record Layer(int n, int cin, int t, int h, int w, int cout, int kt, int kh, int kw,
             int[] stride, int[] pad, int[] dil, int groups, boolean bias) {
