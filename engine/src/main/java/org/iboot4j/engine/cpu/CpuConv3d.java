@@ -60,14 +60,12 @@
  * gather of K = Cin/G rows.
  *
  * Cost: 2 * N * Cout * To*Ho*Wo * Cin/G * kT*kH*kW flops for each of the three passes, against
- * im2col/col2im traffic of N * Cin*kVol * P floats (written, then read by the GEMM's packing),
- * small next to the GEMM whenever M = Cout/G is large; depthwise convolutions (M = 1) are
- * memory-bound and get little from the GEMM. im2col copies whole runs of rows at once when
- * consecutive output rows read consecutive input rows (unit strides, "same" width). Where the
- * time goes (1x3x3, 64 channels, 8x56x56, 2 cores): ~10% im2col, the rest the GEMM, of which
- * about a third is Sgemm repacking the column tile and the weights (the micro-kernel alone runs
- * ~1.5x faster than the Sgemm call on a tile); writing im2col straight into Sgemm's packed
- * panel layout would remove that, but needs an Sgemm entry point that takes packed operands.
+ * im2col/col2im traffic of N * Cin*kVol * P floats, small next to the GEMM whenever M = Cout/G
+ * is large; depthwise convolutions (M = 1) are memory-bound and get little from the GEMM. The
+ * forward's im2col writes its tile straight in the GEMM's packed B layout (panels of NR columns,
+ * Sgemm.sgemmBatchedPackedB), so the product does not pack it a second time; backward-filter
+ * reads col as the GEMM's A, which is packed as usual. im2col copies whole runs of rows at once
+ * when consecutive output rows read consecutive input rows (unit strides, "same" width).
  * Inputs that are strided views are copied to contiguous first; outputs are written in place.
  */
 package org.iboot4j.engine.cpu;
@@ -150,10 +148,10 @@ final class CpuConv3d {
                 float[] col = scratch(l.tileFloats());
                 for (int t = from; t < to; t++) {
                     int item = l.tileItem(t), p0 = l.tileStart(t), len = l.tileLength(t);
-                    Im2col.im2col(xs, xo + item * l.xItem(), l.dims, p0, len, col);
+                    Im2col.im2colPacked(xs, xo + item * l.xItem(), l.dims, p0, len, groups, col);
                     // y[item, :, p0 .. p0 + len) = w * col, one product per group
-                    Sgemm.sgemmBatched(groups, false, false, m, len, k, 1f, ws, wo, k, (long) m * k,
-                            col, 0, len, (long) k * len, tileBeta, ys, yo + item * cout * p + p0, p, (long) m * p);
+                    Sgemm.sgemmBatchedPackedB(groups, false, m, len, k, 1f, ws, wo, k, (long) m * k,
+                            col, 0, Sgemm.packedBSize(k, len), tileBeta, ys, yo + item * cout * p + p0, p, (long) m * p);
                 }
             });
         }
@@ -417,9 +415,9 @@ final class CpuConv3d {
             return cin * dims.inVol();
         }
 
-        /** The column buffer size of one tile. */
+        /** The column buffer size of one tile, row-major or packed (its width rounded up to panels). */
         int tileFloats() {
-            return Math.multiplyExact(dims.rows(), tilePositions);
+            return Math.multiplyExact(groups, Sgemm.packedBSize(dims.rows() / groups, tilePositions));
         }
     }
 

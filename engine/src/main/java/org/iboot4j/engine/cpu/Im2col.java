@@ -35,6 +35,9 @@ final class Im2col {
     /** Lane i takes lane 2i of the concatenation of two vectors (lanes >= VL wrap to the second). */
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(SPECIES, i -> 2 * i);
 
+    /** Each thread's row buffer of {@link #im2colPacked}: grown as needed, reused. */
+    private static final ThreadLocal<float[]> ROW = new ThreadLocal<>();
+
     /** Floats moved per task below which handing work to another thread costs more than it saves. */
     private static final int GRAIN_FLOATS = 1 << 15;
 
@@ -66,12 +69,51 @@ final class Im2col {
     static void im2col(float[] x, int xOff, Dims d, int p0, int pt, float[] col) {
         int grain = Math.max(1, GRAIN_FLOATS / pt);
         Parallel.forRange(d.rows(), grain, (from, to) -> {
+            for (int r = from; r < to; r++) gatherColumnRow(x, xOff, d, r, p0, pt, col, r * pt);
+        });
+    }
+
+    /**
+     * {@link #im2col} written straight into the packed B layout of
+     * {@link Sgemm#sgemmBatchedPackedB}, one packed matrix per group: with K = rows / groups,
+     * row r of group g goes to {@code col[g * Sgemm.packedBSize(K, pt) ..]} as row r - g*K of
+     * that matrix, columns past pt zero. Each row is gathered into a small per-thread buffer (it
+     * stays in L1) and then copied a panel width at a time, which costs less than the GEMM
+     * packing the row-major column matrix from L2 afterwards.
+     */
+    static void im2colPacked(float[] x, int xOff, Dims d, int p0, int pt, int groups, float[] col) {
+        int nr = Sgemm.panelWidth(), rowsPerGroup = d.rows() / groups;
+        int groupSize = Sgemm.packedBSize(rowsPerGroup, pt), width = groupSize / rowsPerGroup;
+        int grain = Math.max(1, GRAIN_FLOATS / pt);
+        Parallel.forRange(d.rows(), grain, (from, to) -> {
+            float[] row = rowBuffer(width);
+            Arrays.fill(row, pt, width, 0f);
             for (int r = from; r < to; r++) {
-                int c = r / d.kVol(), k = r - c * d.kVol();
-                int kw = k % d.kw(), kh = k / d.kw() % d.kh(), kt = k / (d.kw() * d.kh());
-                gatherRow(x, xOff + c * d.inVol(), d, kt, kh, kw, p0, pt, col, r * pt);
+                gatherColumnRow(x, xOff, d, r, p0, pt, row, 0);
+                int g = r / rowsPerGroup;
+                int dst = g * groupSize + (r - g * rowsPerGroup) * nr; // panel 0's row
+                for (int j = 0; j < width; j += nr) {
+                    System.arraycopy(row, j, col, dst + j * rowsPerGroup, nr); // panel j / nr
+                }
             }
         });
+    }
+
+    /** Column row {@code r} (input channel, tap) for positions {@code [p0, p0 + pt)} into {@code dst[at..]}. */
+    private static void gatherColumnRow(float[] x, int xOff, Dims d, int r, int p0, int pt, float[] dst, int at) {
+        int c = r / d.kVol(), k = r - c * d.kVol();
+        int kw = k % d.kw(), kh = k / d.kw() % d.kh(), kt = k / (d.kw() * d.kh());
+        gatherRow(x, xOff + c * d.inVol(), d, kt, kh, kw, p0, pt, dst, at);
+    }
+
+    /** A float[] of at least {@code size} floats, private to the calling thread. */
+    private static float[] rowBuffer(int size) {
+        float[] row = ROW.get();
+        if (row == null || row.length < size) {
+            row = new float[size];
+            ROW.set(row);
+        }
+        return row;
     }
 
     /**

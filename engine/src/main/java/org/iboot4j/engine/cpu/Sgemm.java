@@ -94,23 +94,63 @@ public final class Sgemm {
             float alpha, float[] a, int aOffset, int lda, long strideA,
             float[] b, int bOffset, int ldb, long strideB,
             float beta, float[] c, int cOffset, int ldc, long strideC) {
+        if (!productNeeded(batch, m, n, k, alpha, beta, c, cOffset, ldc, strideC)) return;
+        checkMatrix("A", a, aOffset, lda, strideA, transA ? k : m, transA ? m : k, batch);
+        checkMatrix("B", b, bOffset, ldb, strideB, transB ? n : k, transB ? k : n, batch);
+        new Job(batch, m, n, k, alpha, Operand.of(a, aOffset, lda, strideA, transA),
+                Operand.of(b, bOffset, ldb, strideB, transB), beta, c, cOffset, ldc, strideC).run();
+    }
+
+    /** Floats of one B operand in the packed layout of {@link #sgemmBatchedPackedB}. */
+    public static int packedBSize(int k, int n) {
+        return Math.multiplyExact(k, roundUp(n, NR));
+    }
+
+    /**
+     * {@link #sgemmBatched} with B already in the kernel's packed layout, for callers that can
+     * produce it directly (the convolution's im2col) and so spare the product its packing pass.
+     * Matrix {@code i} of B starts at {@code bOffset + i * strideB} and holds {@code op(B)(p, j)}
+     * at {@code (j / NR) * k * NR + p * NR + j % NR}: panels of {@link #panelWidth()} columns,
+     * each all K rows deep, one after the other, columns past n zero ({@link #packedBSize} floats).
+     */
+    public static void sgemmBatchedPackedB(int batch, boolean transA, int m, int n, int k,
+            float alpha, float[] a, int aOffset, int lda, long strideA,
+            float[] packedB, int bOffset, long strideB,
+            float beta, float[] c, int cOffset, int ldc, long strideC) {
+        if (!productNeeded(batch, m, n, k, alpha, beta, c, cOffset, ldc, strideC)) return;
+        checkMatrix("A", a, aOffset, lda, strideA, transA ? k : m, transA ? m : k, batch);
+        int size = packedBSize(k, n);
+        checkMatrix("packed B", packedB, bOffset, size, strideB, 1, size, batch);
+        new Job(batch, m, n, k, alpha, Operand.of(a, aOffset, lda, strideA, transA),
+                new Operand(packedB, bOffset, strideB, -1, -1), beta, c, cOffset, ldc, strideC).run();
+    }
+
+    /** Columns per panel of the packed B layout (two vectors). */
+    public static int panelWidth() {
+        return NR;
+    }
+
+    /**
+     * Checks the sizes and C, and settles the calls that need no product: nothing to write, or
+     * {@code alpha * op(A) * op(B)} zero (then C is only scaled by beta). Returns whether the
+     * product remains to be computed.
+     */
+    private static boolean productNeeded(int batch, int m, int n, int k, float alpha, float beta,
+            float[] c, int cOffset, int ldc, long strideC) {
         if (batch < 0 || m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException(
                     "negative size: batch=" + batch + " m=" + m + " n=" + n + " k=" + k);
         }
         checkMatrix("C", c, cOffset, ldc, strideC, m, n, batch);
-        if (batch == 0 || m == 0 || n == 0) return;
+        if (batch == 0 || m == 0 || n == 0) return false;
         if (batch > 1 && strideC < (long) (m - 1) * ldc + n) {
             throw new IllegalArgumentException("C matrices overlap: strideC=" + strideC);
         }
         if (k == 0 || alpha == 0f) {
             scale(batch, m, n, beta, c, cOffset, ldc, strideC);
-            return;
+            return false;
         }
-        checkMatrix("A", a, aOffset, lda, strideA, transA ? k : m, transA ? m : k, batch);
-        checkMatrix("B", b, bOffset, ldb, strideB, transB ? n : k, transB ? k : n, batch);
-        new Job(batch, m, n, k, alpha, Operand.of(a, aOffset, lda, strideA, transA),
-                Operand.of(b, bOffset, ldb, strideB, transB), beta, c, cOffset, ldc, strideC).run();
+        return true;
     }
 
     /**
@@ -148,7 +188,8 @@ public final class Sgemm {
 
     /**
      * Where {@code op(X)} of a batched operand lives: its element {@code (r, s)} in matrix
-     * {@code item} is {@code data[offset + item * batchStride + r * rowStride + s * colStride]}.
+     * {@code item} is {@code data[offset + item * batchStride + r * rowStride + s * colStride]};
+     * strides of -1 mark a B operand already in the packed layout.
      */
     private record Operand(
             float[] data, int offset, long batchStride, int rowStride, int colStride) {
@@ -160,6 +201,10 @@ public final class Sgemm {
 
         int start(int item) {
             return (int) (offset + item * batchStride);
+        }
+
+        boolean packed() {
+            return rowStride < 0;
         }
     }
 
@@ -248,32 +293,44 @@ public final class Sgemm {
         private void multiplyColumn(Workspace workspace, int item, int j0, int i0, int i1) {
             int cols = Math.min(nc, n - j0);
             int aStart = a.start(item);
-            int bStart = b.start(item) + j0 * b.colStride();
             int cStart = (int) (cOffset + item * strideC) + j0;
             for (int p0 = 0; p0 < k; p0 += kc) {
                 int depth = Math.min(kc, k - p0);
                 float blockBeta = p0 == 0 ? beta : 1f;
-                SgemmPacking.pack(b.data(), bStart + p0 * b.rowStride(), b.rowStride(),
-                        b.colStride(), depth, cols, NR, workspace.packedB);
+                // The B block's panels: in the caller's packed operand (j0 is a multiple of NR,
+                // each panel all K rows deep), or packed here into the workspace.
+                float[] panels = workspace.packedB;
+                int panelsStart = 0, panelStride = depth * NR;
+                if (b.packed()) {
+                    panels = b.data();
+                    panelsStart = b.start(item) + j0 * k + p0 * NR;
+                    panelStride = k * NR;
+                } else {
+                    SgemmPacking.pack(b.data(), b.start(item) + j0 * b.colStride() + p0 * b.rowStride(),
+                            b.rowStride(), b.colStride(), depth, cols, NR, panels);
+                }
                 for (int i = i0; i < i1; i += mc) {
                     int rows = Math.min(mc, i1 - i);
                     SgemmPacking.pack(a.data(), aStart + i * a.rowStride() + p0 * a.colStride(),
                             a.colStride(), a.rowStride(), depth, rows, MR, workspace.packedA);
-                    multiplyBlock(workspace, depth, rows, cols, blockBeta, cStart + i * ldc);
+                    multiplyBlock(workspace, depth, rows, cols, blockBeta, cStart + i * ldc,
+                            panels, panelsStart, panelStride);
                 }
             }
         }
 
         /**
          * The macro-kernel: {@code C = alpha * packedA * packedB + blockBeta * C} for a packed
-         * {@code rows x depth} block of A and {@code depth x cols} block of B.
+         * {@code rows x depth} block of A and {@code depth x cols} block of B, whose panel q
+         * starts at {@code panels[panelsStart + q * panelStride]}.
          */
         private void multiplyBlock(Workspace workspace, int depth, int rows, int cols,
-                float blockBeta, int cStart) {
+                float blockBeta, int cStart, float[] panels, int panelsStart, int panelStride) {
             for (int j = 0; j < cols; j += NR) {
+                int panel = panelsStart + j / NR * panelStride;
                 for (int i = 0; i < rows; i += MR) {
                     SgemmMicroKernel.multiply(depth, workspace.packedA, i * depth,
-                            workspace.packedB, j * depth, workspace.tile, alpha, blockBeta,
+                            panels, panel, workspace.tile, alpha, blockBeta,
                             c, cStart + i * ldc + j, ldc,
                             Math.min(MR, rows - i), Math.min(NR, cols - j));
                 }

@@ -95,6 +95,17 @@ class SgemmTest {
     }
 
     @Test
+    void prePackedB() {
+        // one panel; a ragged last panel; K over several KC blocks and N over several NC blocks
+        // (the panel offsets of both); batched with a shared B; transposed A
+        new Product(6, 32, 8).packedB().check();
+        new Product(13, 45, 7).packedB().beta(0.5f).check();
+        new Product(70, 1100, 600).packedB().padding(3).check();
+        new Product(23, 41, 19).batch(5, false, true).packedB().transpose(true, false).check();
+        new Product(31, 70, 33).batch(3, false, false).packedB().alpha(2f).check();
+    }
+
+    @Test
     void rejectsOperandsOutsideTheirArrays() {
         float[] small = new float[10];
         float[] c = new float[4];
@@ -115,7 +126,7 @@ class SgemmTest {
      */
     private static final class Product {
         private final int m, n, k;
-        private boolean transA, transB, shareA, shareB, nanInC;
+        private boolean transA, transB, shareA, shareB, nanInC, packedB;
         private int batch = 1, padding;
         private float alpha = 1f, beta = 0f;
 
@@ -153,6 +164,12 @@ class SgemmTest {
             return this;
         }
 
+        /** B handed over in the kernel's packed layout ({@link Sgemm#sgemmBatchedPackedB}). */
+        Product packedB() {
+            this.packedB = true;
+            return this;
+        }
+
         Product nanInC() {
             this.nanInC = true;
             return this;
@@ -169,9 +186,26 @@ class SgemmTest {
             else c.fill(random);
             float[] before = c.data.clone();
 
-            Sgemm.sgemmBatched(batch, transA, transB, m, n, k, alpha,
-                    a.data, a.offset, a.ld, a.stride, b.data, b.offset, b.ld, b.stride,
-                    beta, c.data, c.offset, c.ld, c.stride);
+            if (packedB) {
+                int size = Sgemm.packedBSize(k, n), nr = Sgemm.panelWidth();
+                long stride = shareB ? 0 : size + padding;
+                float[] packed = new float[padding + (shareB ? 1 : batch) * (size + padding)];
+                Arrays.fill(packed, Float.NaN); // every float the kernel reads is written below
+                for (int item = 0; item < (shareB ? 1 : batch); item++) {
+                    for (int p = 0; p < k; p++) {
+                        for (int j = 0; j < size / k; j++) {
+                            float value = j >= n ? 0f : transB ? b.at(item, j, p) : b.at(item, p, j);
+                            packed[(int) (padding + item * stride) + j / nr * k * nr + p * nr + j % nr] = value;
+                        }
+                    }
+                }
+                Sgemm.sgemmBatchedPackedB(batch, transA, m, n, k, alpha, a.data, a.offset, a.ld, a.stride,
+                        packed, padding, stride, beta, c.data, c.offset, c.ld, c.stride);
+            } else {
+                Sgemm.sgemmBatched(batch, transA, transB, m, n, k, alpha,
+                        a.data, a.offset, a.ld, a.stride, b.data, b.offset, b.ld, b.stride,
+                        beta, c.data, c.offset, c.ld, c.stride);
+            }
 
             boolean[] inView = new boolean[c.data.length];
             double maxError = 0, maxReference = 0;
@@ -208,8 +242,8 @@ class SgemmTest {
         @Override
         public String toString() {
             return String.format(
-                    "batch %d of %dx%dx%d transA=%b transB=%b alpha=%s beta=%s padding=%d",
-                    batch, m, n, k, transA, transB, alpha, beta, padding);
+                    "batch %d of %dx%dx%d transA=%b transB=%b packedB=%b alpha=%s beta=%s padding=%d",
+                    batch, m, n, k, transA, transB, packedB, alpha, beta, padding);
         }
 
         /** {@code count} padded {@code rows x cols} matrices; one shared one if count is 0. */
