@@ -12,7 +12,8 @@ import org.iboot4j.engine.Tensor;
  * planes, not channels, so that a batch with few channels still uses every core: each plane's
  * partial sums go to its own slot of a double array, and the N slots of a channel are then added
  * in the order n = 0, 1, ... on one thread. The result is therefore the same whatever the number
- * of threads or the way work was split. All sums are in double.
+ * of threads or the way work was split. The plane loops are vectorised in {@link BatchNormPlanes}
+ * (float lanes over blocks of 1024 elements, the blocks and planes summed in double).
  *
  * <h2>Forward (3 reads of x, 1 write of out)</h2>
  * <ol>
@@ -46,10 +47,7 @@ final class CpuBatchNorm {
         double[] planeSum = new double[l.planes];
         Parallel.forRange(l.planes, l.grain, (from, to) -> {
             for (int p = from; p < to; p++) {
-                int at = x0 + p * l.m;
-                double s = 0;
-                for (int j = 0; j < l.m; j++) s += xs[at + j];
-                planeSum[p] = s;
+                planeSum[p] = BatchNormPlanes.sum(xs, x0 + p * l.m, l.m);
             }
         });
         double[] mu = l.perChannel(planeSum);
@@ -58,30 +56,26 @@ final class CpuBatchNorm {
         double[] planeSq = new double[l.planes];
         Parallel.forRange(l.planes, l.grain, (from, to) -> {
             for (int p = from; p < to; p++) {
-                int at = x0 + p * l.m;
-                double centre = mu[p % l.c], s = 0;
-                for (int j = 0; j < l.m; j++) {
-                    double d = xs[at + j] - centre;
-                    s += d * d;
-                }
-                planeSq[p] = s;
+                planeSq[p] = BatchNormPlanes.sumSquaredDeviation(xs, x0 + p * l.m, l.m, (float) mu[p % l.c]);
             }
         });
         double[] variance = l.perChannel(planeSq);
-        double[] scale = new double[l.c], shift = new double[l.c];
+        float[] centre = new float[l.c], scale = new float[l.c], shift = new float[l.c];
         for (int c = 0; c < l.c; c++) {
             variance[c] /= l.count;
-            scale[c] = 1.0 / Math.sqrt(variance[c] + eps) * (weight == null ? 1 : at(weight, c));
-            shift[c] = (bias == null ? 0 : at(bias, c)) - mu[c] * scale[c];
+            centre[c] = (float) mu[c];
+            scale[c] = (float) (1.0 / Math.sqrt(variance[c] + eps) * (weight == null ? 1 : at(weight, c)));
+            shift[c] = bias == null ? 0f : (float) at(bias, c);
             set(mean, c, mu[c]);
             set(var, c, variance[c]);
         }
 
+        // out = (x - mean) scale + bias
         Parallel.forRange(l.planes, l.grain, (from, to) -> {
             for (int p = from; p < to; p++) {
-                int src = x0 + p * l.m, dst = o0 + p * l.m;
-                double a = scale[p % l.c], b = shift[p % l.c];
-                for (int j = 0; j < l.m; j++) o[dst + j] = (float) (xs[src + j] * a + b);
+                int c = p % l.c;
+                BatchNormPlanes.affine(xs, x0 + p * l.m, centre[c], scale[c], shift[c], null, 0, 0f,
+                        o, o0 + p * l.m, l.m);
             }
         });
     }
@@ -101,16 +95,11 @@ final class CpuBatchNorm {
 
         double[] planeG = new double[l.planes], planeGx = new double[l.planes];
         Parallel.forRange(l.planes, l.grain, (from, to) -> {
+            double[] sums = new double[2];
             for (int p = from; p < to; p++) {
-                int xa = x0 + p * l.m, ga = g0 + p * l.m;
-                double centre = mu[p % l.c], sg = 0, sgx = 0;
-                for (int j = 0; j < l.m; j++) {
-                    double g = gs[ga + j];
-                    sg += g;
-                    sgx += g * (xs[xa + j] - centre);
-                }
-                planeG[p] = sg;
-                planeGx[p] = sgx;
+                BatchNormPlanes.gradientSums(gs, g0 + p * l.m, xs, x0 + p * l.m, l.m, (float) mu[p % l.c], sums);
+                planeG[p] = sums[0];
+                planeGx[p] = sums[1];
             }
         });
         double[] sumG = l.perChannel(planeG), sumGXhat = l.perChannel(planeGx);
@@ -127,15 +116,12 @@ final class CpuBatchNorm {
 
         float[] dx = floats(gradX);
         int d0 = gradX.offset();
+        // dx = gain (g - meanG - xhat meanGXhat) = gain g - gain inv meanGXhat (x - mean) - gain meanG
         Parallel.forRange(l.planes, l.grain, (from, to) -> {
             for (int p = from; p < to; p++) {
-                int xa = x0 + p * l.m, ga = g0 + p * l.m, da = d0 + p * l.m;
                 int c = p % l.c;
-                double centre = mu[c], i = inv[c], mg = meanG[c], mgx = meanGXhat[c], k = gain[c];
-                for (int j = 0; j < l.m; j++) {
-                    double xhat = (xs[xa + j] - centre) * i;
-                    dx[da + j] = (float) (k * (gs[ga + j] - mg - xhat * mgx));
-                }
+                BatchNormPlanes.affine(xs, x0 + p * l.m, (float) mu[c], (float) (-gain[c] * inv[c] * meanGXhat[c]),
+                        (float) (-gain[c] * meanG[c]), gs, g0 + p * l.m, (float) gain[c], dx, d0 + p * l.m, l.m);
             }
         });
     }
