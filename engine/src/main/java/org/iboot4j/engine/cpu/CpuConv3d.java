@@ -94,9 +94,9 @@ final class CpuConv3d {
     private static final int ROW_BLOCK = 16;
 
     /** The column buffer of each thread: grown as needed, reused by every tile and call. */
-    private static final ThreadLocal<float[]> SCRATCH = new ThreadLocal<>();
+    private static final ThreadScratch SCRATCH = new ThreadScratch();
     /** The partial weight gradients of the calling thread (backward-filter), reused likewise. */
-    private static final ThreadLocal<float[]> PARTIALS = new ThreadLocal<>();
+    private static final ThreadScratch PARTIALS = new ThreadScratch();
 
     /** out = conv3d(x, weight) + bias; out is overwritten. */
     static void forward(Tensor x, Tensor weight, Tensor bias, ConvGeometry g, Tensor out) {
@@ -145,7 +145,7 @@ final class CpuConv3d {
         } else {
             float tileBeta = beta;
             l.forTiles((from, to) -> {
-                float[] col = scratch(l.tileFloats());
+                float[] col = SCRATCH.get(l.tileFloats());
                 for (int t = from; t < to; t++) {
                     int item = l.tileItem(t), p0 = l.tileStart(t), len = l.tileLength(t);
                     Im2col.im2colPacked(xs, xo + item * l.xItem(), l.dims, p0, len, groups, col);
@@ -190,7 +190,7 @@ final class CpuConv3d {
             // so they run one after the other; whole items are spread over the threads, and the
             // last N mod threads items run one at a time, each GEMM and col2im parallel inside.
             Parallel.RangeBody items = (from, to) -> {
-                float[] col = scratch(l.tileFloats());
+                float[] col = SCRATCH.get(l.tileFloats());
                 for (int item = from; item < to; item++) {
                     for (int t = item * l.tilesPerItem; t < (item + 1) * l.tilesPerItem; t++) {
                         int p0 = l.tileStart(t), len = l.tileLength(t);
@@ -227,11 +227,11 @@ final class CpuConv3d {
         // run in turn and each product is parallel inside.
         int size = cout * k;
         int parts = Parallel.threads() > 1 && l.tiles() >= Parallel.threads() ? Parallel.threads() : 1;
-        float[] partials = partials(parts * size);
+        float[] partials = PARTIALS.get(parts * size);
         Parallel.RangeBody body = (from, to) -> {
             for (int part = from; part < to; part++) {
                 int accOff = part * size;
-                float[] col = l.shiftOnly() ? null : scratch(l.tileFloats());
+                float[] col = l.shiftOnly() ? null : SCRATCH.get(l.tileFloats());
                 // The part's first product overwrites, later ones add; the taps of a time-only
                 // kernel each fill their own rows, over frames that may miss the first tile.
                 float beta = 0f;
@@ -402,7 +402,7 @@ final class CpuConv3d {
         float[] tapWeights(float[] ws, int wo) {
             int kt = dims.kt();
             if (kt == 1) return ws;
-            float[] taps = scratch(kt * cout * cg);
+            float[] taps = SCRATCH.get(kt * cout * cg);
             for (int o = 0; o < cout; o++) {
                 for (int c = 0; c < cg; c++) {
                     for (int t = 0; t < kt; t++) taps[(t * cout + o) * cg + c] = ws[wo + (o * cg + c) * kt + t];
@@ -421,25 +421,6 @@ final class CpuConv3d {
         }
     }
 
-    /** The per-part partial weight gradients of the calling thread: grown as needed, reused. */
-    private static float[] partials(int size) {
-        float[] s = PARTIALS.get();
-        if (s == null || s.length < size) {
-            s = new float[size];
-            PARTIALS.set(s);
-        }
-        return s;
-    }
-
-    /** A float[] of at least {@code size} floats, private to the calling thread. */
-    private static float[] scratch(int size) {
-        float[] s = SCRATCH.get();
-        if (s == null || s.length < size) {
-            s = new float[size];
-            SCRATCH.set(s);
-        }
-        return s;
-    }
 
     /** t itself when its elements are contiguous (from its offset), else a contiguous copy. */
     private static Tensor contiguous(Tensor t) {

@@ -36,7 +36,7 @@ final class Im2col {
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(SPECIES, i -> 2 * i);
 
     /** Each thread's row buffer of {@link #im2colPacked}: grown as needed, reused. */
-    private static final ThreadLocal<float[]> ROW = new ThreadLocal<>();
+    private static final ThreadScratch ROW = new ThreadScratch();
 
     /** Floats moved per task below which handing work to another thread costs more than it saves. */
     private static final int GRAIN_FLOATS = 1 << 15;
@@ -86,7 +86,7 @@ final class Im2col {
         int groupSize = Sgemm.packedBSize(rowsPerGroup, pt), width = groupSize / rowsPerGroup;
         int grain = Math.max(1, GRAIN_FLOATS / pt);
         Parallel.forRange(d.rows(), grain, (from, to) -> {
-            float[] row = rowBuffer(width);
+            float[] row = ROW.get(width);
             Arrays.fill(row, pt, width, 0f);
             for (int r = from; r < to; r++) {
                 gatherColumnRow(x, xOff, d, r, p0, pt, row, 0);
@@ -106,15 +106,6 @@ final class Im2col {
         gatherRow(x, xOff + c * d.inVol(), d, kt, kh, kw, p0, pt, dst, at);
     }
 
-    /** A float[] of at least {@code size} floats, private to the calling thread. */
-    private static float[] rowBuffer(int size) {
-        float[] row = ROW.get();
-        if (row == null || row.length < size) {
-            row = new float[size];
-            ROW.set(row);
-        }
-        return row;
-    }
 
     /**
      * Adds the column matrix {@code col} (laid out as {@link #im2col} writes it) onto the
