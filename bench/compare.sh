@@ -8,7 +8,7 @@
 #
 #   --threads T     threads for both (torch.set_num_threads(T), -Diboot.threads=T); default: nproc
 #   --filter REGEX  only the cases whose "op-label case-id" matches, e.g. 'matmul|sgemm' (GEMM only),
-#                   'conv3d fwd', 'res3', '@8x28x28'
+#                   'conv3d fwd', 'res3', '@8x28x28', 'model' (whole networks: ViT-B/16, Slow-R50)
 #   --reps N, --warmup N, --budget S   the timing protocol (defaults 5, 2, 15 s; see Timing.java)
 #   --out FILE      where the Markdown goes (default bench/results/<date>-<cpu-model-slug>.md)
 #   --quiet-wait S  before each case, wait up to S seconds (default 20; 0: off) for other processes
@@ -19,7 +19,7 @@
 # ratio = torch ms / iboot4j ms: iboot4j's speed relative to PyTorch (>= 1: iboot4j is faster).
 # Targets: GEMM 0.7x, conv3d 0.6x. Installs what it needs when missing (Debian: python3-torch,
 # libopenblas0-pthread) and points the system's libblas.so.3, which Debian's torch links, at
-# OpenBLAS. The full suite takes roughly 30-40 minutes on 2 cores.
+# OpenBLAS. The full suite takes roughly 35-45 minutes on 2 cores.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

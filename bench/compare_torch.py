@@ -20,6 +20,9 @@ What each op label runs in PyTorch (the Java counterpart is in Op.java / Workloa
     batch_norm train fwd+bwd  F.batch_norm(training=True) then autograd.grad to x, weight, bias
     max_pool3d fwd            F.max_pool3d under no_grad
     max_pool3d fwd+bwd        F.max_pool3d then autograd.grad to x
+    model forward             model(x) in eval mode under no_grad, the network built by the
+                              fixture scripts in test-data/scripts (make_vit_golden.DinoVit /
+                              OaiClip, make_resnet_golden.PtvSlowResNet); see build_model
 
 Run it with Debian's /usr/bin/python3 (python3-torch). Threads: --threads T sets
 OMP_NUM_THREADS, OPENBLAS_NUM_THREADS (before torch is imported) and torch.set_num_threads(T).
@@ -39,14 +42,20 @@ KEYS = {
     "conv3d": ["n", "cin", "cout", "in", "k", "s", "p"],
     "batchnorm": ["n", "c", "in"],
     "maxpool": ["n", "c", "in", "k", "s", "p"],
+    "model": ["arch", "n", "in", "width", "depth"],
 }
+# Keys whose values are names, with the names they may take (ShapeTable.NAMES).
+NAMES = {"arch": {"vit-dino", "vit-clip", "slow"}}
 # The op labels of each kind, in Op.java's order.
 OPS = {
     "gemm": ["matmul", "sgemm"],
     "conv3d": ["conv3d fwd", "conv3d bwd-data", "conv3d bwd-filter"],
     "batchnorm": ["batch_norm train fwd+bwd"],
     "maxpool": ["max_pool3d fwd", "max_pool3d fwd+bwd"],
+    "model": ["model forward"],
 }
+# The fixture scripts whose plain-torch networks the "model" cases time.
+FIXTURE_SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test-data", "scripts")
 
 
 def parse_table(path):
@@ -66,7 +75,11 @@ def parse_table(path):
                 key, _, value = word.partition("=")
                 if key not in KEYS[kind]:
                     raise ValueError(f"{path}:{line_no}: unknown key {key!r} for {kind}")
-                if kind != "gemm" and key in TRIPLE_KEYS:
+                if key in NAMES:
+                    if value not in NAMES[key]:
+                        raise ValueError(f"{path}:{line_no}: unknown {key} {value!r}")
+                    params[key] = value
+                elif kind != "gemm" and key in TRIPLE_KEYS:
                     params[key] = tuple(int(v) for v in value.split("x"))
                     if len(params[key]) != 3:
                         raise ValueError(f"{path}:{line_no}: {key} needs TxHxW")
@@ -78,6 +91,44 @@ def parse_table(path):
             case_id = name + ("@" + "x".join(map(str, params["in"])) if "in" in params else "")
             cases.append((kind, case_id, params))
     return cases
+
+
+def build_model(torch, p):
+    """The network and input of a "model" case: the fixture scripts' plain-torch Slow ResNet
+    (pytorchvideo layout) and ViTs (DINO's timm layout, OpenAI CLIP's), at the case's size, in
+    eval mode. Initial weights follow org.iboot4j.nn's initialisers where PyTorch's module
+    defaults differ (the fixture scripts' own randomize() aims at test sensitivity instead)."""
+    if FIXTURE_SCRIPTS not in sys.path:
+        sys.path.insert(0, FIXTURE_SCRIPTS)
+    # imported here, not at the top: they import torch, which must see the thread settings first
+    import make_resnet_golden
+    import make_vit_golden
+    nn = torch.nn
+    n, (t, h, w), width = p["n"], p["in"], p["width"]
+    if p["arch"] == "slow":
+        depths = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3)}[p["depth"]]
+        # the head pools the whole final map (SlowResNet: global mean): 224 -> 7 after 5 halvings
+        model = make_resnet_golden.PtvSlowResNet(depths, width, 400, head_pool=(t, -(-h // 32), -(-w // 32)))
+        with torch.no_grad():
+            for m in model.modules():
+                if isinstance(m, nn.Conv3d):
+                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            nn.init.normal_(model.blocks[-1].proj.weight, 0, 0.01)
+            nn.init.zeros_(model.blocks[-1].proj.bias)
+        return model.eval(), torch.randn(n, 3, t, h, w)
+    if t != 1 or h != w:
+        raise ValueError("a ViT takes square images, in=1xSxS")
+    config = dict(image=h, patch=16, width=width, layers=p["depth"], heads=width // 64, mlp=4 * width, proj=512)
+    model = (make_vit_golden.DinoVit if p["arch"] == "vit-dino" else make_vit_golden.OaiClip)(config)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            leaf = name.rsplit(".", 1)[-1]
+            if leaf in ("cls_token", "pos_embed", "class_embedding", "positional_embedding"):
+                nn.init.trunc_normal_(param, 0, 0.02, -2, 2)
+            elif leaf in ("proj", "in_proj_weight", "in_proj_bias"):  # Linear's default in iboot4j
+                bound = width ** -0.5
+                nn.init.uniform_(param, -bound, bound)
+    return model.eval(), torch.randn(n, 3, h, w)
 
 
 def make(torch, op, p):
@@ -132,6 +183,13 @@ def make(torch, op, p):
         def fwd_bwd():
             return torch.autograd.grad(F.max_pool3d(x, k, s, pad), x, g)
         return fwd_bwd
+    if op == "model forward":
+        model, x = build_model(torch, p)
+
+        def forward():
+            with torch.no_grad():
+                return model(x)
+        return forward
     raise ValueError(f"unknown op {op!r}")
 
 
@@ -183,9 +241,12 @@ def blas_in_use(torch):
 
 def implementation(torch, op, p):
     """What runs the op in torch: BLAS for GEMM, the convolution backend torch picks for a conv3d
-    case (Mkldnn is oneDNN, Slow3d ATen's im2col), ATen's native kernels otherwise."""
+    case (Mkldnn is oneDNN, Slow3d ATen's im2col), ATen's native kernels otherwise; a whole
+    network runs as torch.nn modules in eager mode."""
     if op in ("matmul", "sgemm"):
         return "BLAS"
+    if op == "model forward":
+        return "torch.nn eager"
     if not op.startswith("conv3d"):
         return "ATen"
     if not hasattr(torch._C, "_select_conv_backend"):

@@ -9,7 +9,7 @@
 # Builds first when sources changed. Defaults are short for a small machine (1 fork, 1 warm-up
 # and 3 measured iterations of 2 s each; override with -f, -wi, -i, -w, -r). Engine threads:
 # IBOOT_THREADS (default: all processors); extra JVM flags for the host and forked JVMs:
-# IBOOT_JAVA_OPTS. Cases: -p gemm=ID, -p conv=ID, -p bn=ID, -p pool=ID with the ids of
+# IBOOT_JAVA_OPTS. Cases: -p gemm=ID, -p conv=ID, -p bn=ID, -p pool=ID, -p model=ID with the ids of
 # bench/src/main/resources/org/iboot4j/bench/shapes.txt (e.g. vit-qkv, res4.conv_b@8x28x28).
 set -euo pipefail
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/build.sh"

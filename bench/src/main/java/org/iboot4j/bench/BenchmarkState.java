@@ -29,6 +29,7 @@ final class BenchmarkState {
             case BATCH_NORM_TRAIN -> "trainForwardBackward";
             case MAX_POOL_FORWARD -> "forward";
             case MAX_POOL_FORWARD_BACKWARD -> "forwardBackward";
+            case MODEL_FORWARD -> "forward";
         };
     }
 }

@@ -21,7 +21,9 @@ public enum Op {
     /** {@code Functional.maxPool3d} forward. */
     MAX_POOL_FORWARD("maxpool", "max_pool3d fwd", Double.NaN),
     /** {@code Functional.maxPool3d} forward, then backward to the input. */
-    MAX_POOL_FORWARD_BACKWARD("maxpool", "max_pool3d fwd+bwd", Double.NaN);
+    MAX_POOL_FORWARD_BACKWARD("maxpool", "max_pool3d fwd+bwd", Double.NaN),
+    /** A whole network's forward in eval mode without autograd (model(x) under torch.no_grad()). */
+    MODEL_FORWARD("model", "model forward", Double.NaN);
 
     /** The shape-table kind this op runs on. */
     public final String kind;

@@ -28,7 +28,11 @@ public final class ShapeTable {
             "gemm", List.of("m", "k", "n"),
             "conv3d", List.of("n", "cin", "cout", "in", "k", "s", "p"),
             "batchnorm", List.of("n", "c", "in"),
-            "maxpool", List.of("n", "c", "in", "k", "s", "p"));
+            "maxpool", List.of("n", "c", "in", "k", "s", "p"),
+            "model", List.of("arch", "n", "in", "width", "depth"));
+
+    /** Keys whose values are names rather than numbers, with the names each may take. */
+    static final Map<String, Set<String>> NAMES = Map.of("arch", ModelForward.ARCHS);
 
     /** Keys whose values are (T, H, W) triples written TxHxW (gemm's k is a number). */
     private static final Set<String> TRIPLES = Set.of("in", "k", "s", "p");
@@ -45,16 +49,19 @@ public final class ShapeTable {
             return params.containsKey("in") ? name + "@" + params.get("in") : name;
         }
 
-        public int get(String key) {
+        /** The value of {@code key} as written in the table. */
+        public String value(String key) {
             String v = params.get(key);
             if (v == null) throw new IllegalArgumentException(id() + ": no parameter " + key);
-            return Integer.parseInt(v);
+            return v;
+        }
+
+        public int get(String key) {
+            return Integer.parseInt(value(key));
         }
 
         public int[] triple(String key) {
-            String v = params.get(key);
-            if (v == null) throw new IllegalArgumentException(id() + ": no parameter " + key);
-            return parseTriple(v);
+            return parseTriple(value(key));
         }
 
         @Override
@@ -115,11 +122,19 @@ public final class ShapeTable {
                     throw new IllegalArgumentException(where + "unknown key '" + key + "' for " + words[0]
                             + ", expected " + keys);
                 }
-                try {
-                    if (isTriple(words[0], key)) parseTriple(value);
-                    else if (Integer.parseInt(value) < 1) throw new NumberFormatException();
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(where + "bad value for " + key + ": '" + value + "'");
+                Set<String> names = NAMES.get(key);
+                if (names != null) {
+                    if (!names.contains(value)) {
+                        throw new IllegalArgumentException(where + "unknown " + key + " '" + value
+                                + "', expected one of " + names);
+                    }
+                } else {
+                    try {
+                        if (isTriple(words[0], key)) parseTriple(value);
+                        else if (Integer.parseInt(value) < 1) throw new NumberFormatException();
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(where + "bad value for " + key + ": '" + value + "'");
+                    }
                 }
                 params.put(key, value);
             }

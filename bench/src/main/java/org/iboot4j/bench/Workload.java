@@ -51,6 +51,7 @@ public abstract class Workload {
             case CONV3D_FORWARD, CONV3D_BACKWARD_DATA, CONV3D_BACKWARD_FILTER -> conv3d(op, c, rng);
             case BATCH_NORM_TRAIN -> batchNorm(c, rng);
             case MAX_POOL_FORWARD, MAX_POOL_FORWARD_BACKWARD -> maxPool(op, c, rng);
+            case MODEL_FORWARD -> ModelForward.of(c, rng);
         };
     }
 

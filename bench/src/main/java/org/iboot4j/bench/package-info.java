@@ -7,7 +7,8 @@
  *       one list of shapes that the benchmarks, the harness and {@code bench/compare_torch.py} use.
  *   <li>{@link org.iboot4j.bench.Workload} builds the inputs of one (op, shape) case and runs it
  *       once; the JMH benchmarks ({@code *Benchmark}) and {@link org.iboot4j.bench.CompareMain}
- *       time the same workloads.
+ *       time the same workloads; {@link org.iboot4j.bench.ModelForward} builds those of whole
+ *       networks (ViT-B/16, Slow-R50) from the {@code nn} module.
  *   <li>{@link org.iboot4j.bench.CompareMain} times the engine with the same protocol as
  *       {@code compare_torch.py} and writes the side-by-side table ({@code bench/compare.sh}).
  * </ul>
