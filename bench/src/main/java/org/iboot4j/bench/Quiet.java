@@ -8,7 +8,8 @@ import java.nio.file.Path;
  * How much of the machine other processes use, so that a comparison on a shared machine can
  * wait for idle cores and say which cases ran alongside other work. Linux only: it compares the
  * machine's busy CPU time (/proc/stat) with that of the benchmark's own processes
- * (/proc/PID/stat); elsewhere it never waits and always reports an idle machine.
+ * (/proc/PID/stat, including the children they have waited for, so a child that has finished
+ * counts as theirs); elsewhere it never waits and always reports an idle machine.
  */
 final class Quiet {
     /** Others' share of the machine under which it counts as idle. */
@@ -32,9 +33,10 @@ final class Quiet {
             long ours = 0;
             for (long pid : pids) {
                 String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-                // fields after the ")" that ends the command name: state is field 3, utime 14, stime 15
+                // fields after the ")" that ends the command name: state is field 3, utime 14, stime 15,
+                // then cutime 16 and cstime 17 (children that were waited for)
                 String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                ours += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                ours += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
             }
             return new Sample(all - idle, all, ours);
         } catch (IOException | RuntimeException e) {

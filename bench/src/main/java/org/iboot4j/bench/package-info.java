@@ -1,6 +1,6 @@
 /**
- * JMH benchmarks of the engine's hot ops and the side-by-side comparison harness against
- * PyTorch.
+ * JMH benchmarks of the engine's hot ops and the side-by-side comparison harnesses against
+ * PyTorch (ops) and torchvision (video loading).
  *
  * <ul>
  *   <li>{@link org.iboot4j.bench.ShapeTable} reads {@code shapes.txt} (next to these classes), the
@@ -11,6 +11,10 @@
  *       networks (ViT-B/16, Slow-R50) from the {@code nn} module.
  *   <li>{@link org.iboot4j.bench.CompareMain} times the engine with the same protocol as
  *       {@code compare_torch.py} and writes the side-by-side table ({@code bench/compare.sh}).
+ *   <li>{@link org.iboot4j.bench.LoaderCompareMain} measures video loading (decode + augment,
+ *       clips/s) through iboot4j's loader and through torchvision ({@code bench/loader_torch.py})
+ *       on the same files and writes {@link org.iboot4j.bench.LoaderTable}'s table
+ *       ({@code bench/loader-compare.sh}).
  * </ul>
  */
 package org.iboot4j.bench;

@@ -414,5 +414,8 @@ class LoaderTest {
         assertTrue(r.clips() >= 12, r.toString());
         assertTrue(r.clipsPerSecond() > 0 && r.clipsPerSecondPerCore() > 0, r.toString());
         assertEquals(2, r.workers());
+        // the JVM's CPU time is counted in clock ticks (10 ms): at least 0, at most every core's
+        // whole timed part plus a tick per core
+        assertTrue(r.cpuSeconds() >= 0 && r.cpuSeconds() <= (r.seconds() + 0.01) * r.cores(), r.toString());
     }
 }
