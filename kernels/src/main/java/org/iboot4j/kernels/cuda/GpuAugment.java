@@ -22,7 +22,8 @@ import org.iboot4j.kernels.ptx.PtxStructs;
  * write of the output, two more reads and writes of the blurred clips.
  *
  * <p>The output tensor is allocated outside any scope this opens; the uploads and scratch
- * buffers go back to the allocator's cache on return (stream order keeps that safe).
+ * buffers go back to the allocator's cache when {@link #apply} returns (stream order keeps that
+ * safe: later work on the stream that reuses them runs after these kernels).
  */
 public final class GpuAugment {
     private GpuAugment() {}
@@ -39,29 +40,57 @@ public final class GpuAugment {
      */
     public static Tensor apply(CudaBackend backend, MemorySegment frames, List<AugmentClip> clips, int frameCount,
             int outH, int outW) {
-        long[] offsets = AugmentClip.frameOffsets(clips, frameCount, outH, outW, frames.byteSize());
-        byte[] params = packParams(clips, offsets);
-        int n = clips.size();
-        Gpu gpu = backend.gpu();
-        Tensor out = gpu.temp(DType.F32, n, 3, frameCount, outH, outW);
-        boolean contrast = clips.stream().anyMatch(AugmentClip::hasContrast);
-        boolean blur = clips.stream().anyMatch(AugmentClip::blurs);
-        try (MemoryScope _ = MemoryScope.open()) {
-            long dFrames = upload(gpu, frames), dParams = upload(gpu, MemorySegment.ofArray(params));
-            long lumaMean = contrast ? gpu.context.allocator().allocate(4L * n * frameCount).address() : 0;
-            LaunchShape frameGrid = LaunchShape.of(frameCount, n, 256, 1);
-            if (contrast) gpu.launch(clipArgs(gpu.ptr(out), lumaMean, dFrames, dParams, n, frameCount, outH, outW, 0), frameGrid);
-            gpu.launch(clipArgs(gpu.ptr(out), lumaMean, dFrames, dParams, n, frameCount, outH, outW, 1), frameGrid);
-            if (blur) {
-                long tmp = gpu.context.allocator().allocate(4L * out.numel()).address();
-                LaunchShape planeGrid = LaunchShape.of(3 * frameCount, n, 256, 1);
-                gpu.launch(Kernels.args("blur_h").ptr(tmp).ptr(gpu.ptr(out)).ptr(dParams).s32(n).s32(frameCount)
-                        .s32(outH).s32(outW), planeGrid);
-                gpu.launch(Kernels.args("blur_v").ptr(gpu.ptr(out)).ptr(tmp).ptr(dParams).s32(n).s32(frameCount)
-                        .s32(outH).s32(outW), planeGrid);
-            }
+        try (Uploaded u = upload(backend, frames, clips, frameCount, outH, outW)) {
+            return u.run();
         }
-        return out;
+    }
+
+    /**
+     * The first half of {@link #apply}: the frames and the parameter records copied to the
+     * device, ready to be augmented (any number of times: the benchmark times {@link Uploaded#run}
+     * alone). Close it to give the device copies back (the caller's open {@link MemoryScope}, if
+     * any, also releases them when it closes).
+     */
+    public static Uploaded upload(CudaBackend backend, MemorySegment frames, List<AugmentClip> clips, int frameCount,
+            int outH, int outW) {
+        long[] offsets = AugmentClip.frameOffsets(clips, frameCount, outH, outW, frames.byteSize());
+        Gpu gpu = backend.gpu();
+        DeviceBuffer dFrames = upload(gpu, frames), dParams = upload(gpu, MemorySegment.ofArray(packParams(clips, offsets)));
+        return new Uploaded(gpu, dFrames, dParams, clips.size(), frameCount, outH, outW,
+                clips.stream().anyMatch(AugmentClip::hasContrast), clips.stream().anyMatch(AugmentClip::blurs));
+    }
+
+    /** A batch on the device; {@link #run} launches the kernels. */
+    public record Uploaded(Gpu gpu, DeviceBuffer frames, DeviceBuffer params, int clips, int frameCount, int outH, int outW,
+            boolean contrast, boolean blur) implements AutoCloseable {
+
+        /** A new (N, 3, T, outH, outW) tensor: pass 0 if some clip has contrast, pass 1, the blur if some clip blurs. */
+        public Tensor run() {
+            int n = clips;
+            Tensor out = gpu.temp(DType.F32, n, 3, frameCount, outH, outW);
+            long o = gpu.ptr(out), f = frames.address(), p = params.address();
+            try (MemoryScope _ = MemoryScope.open()) {
+                long lumaMean = contrast ? gpu.context.allocator().allocate(4L * n * frameCount).address() : 0;
+                LaunchShape frameGrid = LaunchShape.of(frameCount, n, 256, 1);
+                if (contrast) gpu.launch(clipArgs(o, lumaMean, f, p, n, frameCount, outH, outW, 0), frameGrid);
+                gpu.launch(clipArgs(o, lumaMean, f, p, n, frameCount, outH, outW, 1), frameGrid);
+                if (blur) {
+                    long tmp = gpu.context.allocator().allocate(4L * out.numel()).address();
+                    LaunchShape planeGrid = LaunchShape.of(3 * frameCount, n, 256, 1);
+                    gpu.launch(Kernels.args("blur_h").ptr(tmp).ptr(o).ptr(p).s32(n).s32(frameCount).s32(outH).s32(outW),
+                            planeGrid);
+                    gpu.launch(Kernels.args("blur_v").ptr(o).ptr(tmp).ptr(p).s32(n).s32(frameCount).s32(outH).s32(outW),
+                            planeGrid);
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {
+            frames.close();
+            params.close();
+        }
     }
 
     private static KernelArgs clipArgs(long out, long lumaMean, long frames, long params, int n, int frameCount,
@@ -83,10 +112,11 @@ public final class GpuAugment {
         return b.array();
     }
 
-    /** A scoped device copy of {@code bytes}; its address. */
-    private static long upload(Gpu gpu, MemorySegment bytes) {
-        long dst = gpu.context.allocator().allocate(bytes.byteSize()).address();
-        gpu.context.upload(dst, bytes.byteSize(), (buf, offset, len) -> buf.put(bytes.asSlice(offset, len).asByteBuffer()));
+    /** A device copy of {@code bytes}, owned by the caller's {@link MemoryScope} if one is open. */
+    private static DeviceBuffer upload(Gpu gpu, MemorySegment bytes) {
+        DeviceBuffer dst = gpu.context.allocator().allocate(bytes.byteSize());
+        gpu.context.upload(dst.address(), bytes.byteSize(),
+                (buf, offset, len) -> buf.put(bytes.asSlice(offset, len).asByteBuffer()));
         return dst;
     }
 }
