@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Packs what the GPU self-test needs into one tarball for a GPU host without network or Maven:
 # a jlink'd JDK 25 runtime, the engine and kernels jars, JCuda (driver API) with its linux-x86_64
-# JNI library, and run-selftest.sh, which finds cuBLAS/cuDNN on that host (e.g. inside a PyTorch
-# virtualenv) and runs org.iboot4j.kernels.SelfTest.
+# JNI library, run-selftest.sh (org.iboot4j.kernels.SelfTest) and run-bench.sh
+# (org.iboot4j.kernels.GpuBench, writes its Markdown tables to a file); both source cuda-env.sh,
+# which finds cuBLAS/cuDNN on that host (e.g. inside a PyTorch virtualenv).
 #
 #   kernels/package-offline.sh            -> kernels/target/iboot4j-gpu-selftest.tar.gz
 #   OFFLINE=1 kernels/package-offline.sh  (mvn -o: dependencies already in ~/.m2)
 #
 # On the GPU host:
 #   tar xzf iboot4j-gpu-selftest.tar.gz && iboot4j-gpu-selftest/run-selftest.sh [--large] [--filter REGEX]
+#   iboot4j-gpu-selftest/run-bench.sh results.md          (then commit results.md to bench/results/)
 #
 # The bundle is linux-x86_64 only (the JNI library and the runtime are).
 set -euo pipefail
@@ -47,19 +49,14 @@ modules="${modules:+$modules,}jdk.incubator.vector,java.logging"
 "$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
     --compress zip-6 --output "$out/runtime"
 
-cat > "$out/run-selftest.sh" <<'RUN'
-#!/usr/bin/env bash
-# Runs the iboot4j GPU self-test (every GPU primitive against its CPU twin: op, shape, max error,
-# time) with the bundled Java runtime; needs no network. Arguments go to the self-test:
-#   --large          add model-sized shapes (Slow-R50 convolutions, ViT GEMMs)
-#   --filter REGEX   only the cases whose "op shape" matches
-#   --require-gpu    exit 2 (not 0) when no GPU is usable
+cat > "$out/cuda-env.sh" <<'ENV'
+# Sourced by run-selftest.sh and run-bench.sh: puts cuBLAS and cuDNN on LD_LIBRARY_PATH and
+# defines run_java MAIN-CLASS ARGS... (the bundled runtime, the bundled jars).
 #
 # cuBLAS and cuDNN are loaded by soname (libcublas.so.13|12, libcudnn.so.9|8). If the dynamic
-# loader cannot find them already, this script looks for them on the disk (a PyTorch virtualenv
-# keeps them in site-packages/nvidia/*/lib) and puts their folders on LD_LIBRARY_PATH. Set
+# loader cannot find them already, this looks for them on the disk (a PyTorch virtualenv keeps
+# them in site-packages/nvidia/*/lib) and puts their folders on LD_LIBRARY_PATH. Set
 # IBOOT_CUDA_LIBS=dir1:dir2 to skip the search.
-set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 loadable() { # is a soname in the loader cache or on LD_LIBRARY_PATH?
@@ -73,7 +70,7 @@ loadable() { # is a soname in the loader cache or on LD_LIBRARY_PATH?
 if [ -n "${IBOOT_CUDA_LIBS:-}" ]; then
     export LD_LIBRARY_PATH="$IBOOT_CUDA_LIBS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 elif ! { { loadable libcublas.so.13 || loadable libcublas.so.12; } && { loadable libcudnn.so.9 || loadable libcudnn.so.8; }; }; then
-    echo "run-selftest: looking for cuBLAS and cuDNN on the disk (set IBOOT_CUDA_LIBS to skip)..." >&2
+    echo "cuda-env: looking for cuBLAS and cuDNN on the disk (set IBOOT_CUDA_LIBS to skip)..." >&2
     found=$(find / \( -path /proc -o -path /sys -o -path /dev -o -path /run \) -prune -o \
         \( -name 'libcudnn.so.[89]*' -o -name 'libcublas.so.1[23]*' \) -print 2>/dev/null || true)
     cudnn=$(echo "$found" | grep -m1 'libcudnn\.so\.9' || echo "$found" | grep -m1 'libcudnn\.so\.8' || true)
@@ -90,31 +87,66 @@ elif ! { { loadable libcublas.so.13 || loadable libcublas.so.12; } && { loadable
         esac
     done
     if [ -n "$dirs" ]; then
-        echo "run-selftest: LD_LIBRARY_PATH += $dirs" >&2
+        echo "cuda-env: LD_LIBRARY_PATH += $dirs" >&2
         export LD_LIBRARY_PATH="$dirs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     else
-        echo "run-selftest: no libcublas.so.13|12 / libcudnn.so.9|8 found" >&2
+        echo "cuda-env: no libcublas.so.13|12 / libcudnn.so.9|8 found" >&2
     fi
 fi
 
-exec "$here/runtime/bin/java" --enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector \
-    -XX:+IgnoreUnrecognizedVMOptions -cp "$here/lib/*" org.iboot4j.kernels.SelfTest "$@"
+run_java() {
+    exec "$here/runtime/bin/java" --enable-native-access=ALL-UNNAMED --add-modules=jdk.incubator.vector \
+        -XX:+IgnoreUnrecognizedVMOptions -cp "$here/lib/*" "$@"
+}
+ENV
+
+cat > "$out/run-selftest.sh" <<'RUN'
+#!/usr/bin/env bash
+# Runs the iboot4j GPU self-test (every GPU primitive against its CPU twin: op, shape, max error,
+# time) with the bundled Java runtime; needs no network. Arguments go to the self-test:
+#   --large          add model-sized shapes (Slow-R50 convolutions, ViT GEMMs)
+#   --filter REGEX   only the cases whose "op shape" matches
+#   --require-gpu    exit 2 (not 0) when no GPU is usable
+# cuBLAS / cuDNN: see cuda-env.sh (IBOOT_CUDA_LIBS=dir1:dir2 skips the search).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/cuda-env.sh"
+run_java org.iboot4j.kernels.SelfTest "$@"
 RUN
-chmod +x "$out/run-selftest.sh"
+
+cat > "$out/run-bench.sh" <<'RUN'
+#!/usr/bin/env bash
+# Runs the iboot4j GPU benchmarks (the hand-written kernels' bandwidth against a device-to-device
+# copy; cuBLAS GEMM and cuDNN conv3d at the ViT-B/16 and Slow-R50 shapes against the device's
+# peak) and writes the Markdown report to FILE (default: ./gpu-bench-<date>.md), ready to be
+# committed to bench/results/. About a minute on an H100-class GPU.
+#   run-bench.sh [FILE.md] [--only bandwidth|libraries] [--quick] [--require-gpu]
+# cuBLAS / cuDNN: see cuda-env.sh (IBOOT_CUDA_LIBS=dir1:dir2 skips the search).
+set -euo pipefail
+file="gpu-bench-$(date +%F).md"
+case "${1:-}" in ""|--*) ;; *) file="$1"; shift ;; esac
+source "$(dirname "${BASH_SOURCE[0]}")/cuda-env.sh"
+run_java org.iboot4j.kernels.GpuBench --out "$file" "$@"
+RUN
+chmod +x "$out/run-selftest.sh" "$out/run-bench.sh"
 
 cat > "$out/README.txt" <<'TXT'
 iboot4j GPU self-test, offline bundle (linux-x86_64).
 
   ./run-selftest.sh [--large] [--filter REGEX] [--require-gpu]
+  ./run-bench.sh [FILE.md] [--only bandwidth|libraries]      (writes the benchmark tables to FILE.md)
 
 Prints the device (name, compute capability, memory, driver / cuBLAS / cuDNN versions) and a
 table: op, shape, max relative error against the CPU backend, tolerance, GPU time per call,
 PASS/FAIL. Exit status 0 when everything passed, 1 when a case failed. Without a usable GPU it
 prints one line "unavailable: <what is missing>" and exits 0.
 
+run-bench.sh prints and writes (default ./gpu-bench-<date>.md) Markdown tables: each hand-written
+kernel's GB/s as a fraction of a device-to-device copy, and cuBLAS GEMM / cuDNN conv3d TFLOP/s
+(FP32, TF32, bf16) as a fraction of the device's data-sheet peak.
+
 Needs: an NVIDIA driver (libcuda.so.1), cuBLAS 12 or 13 and cuDNN 8 or 9 (run-selftest.sh finds
 them, e.g. in a PyTorch virtualenv). Contents: runtime/ (a jlink'd JDK 25), lib/ (iboot4j engine
-and kernels, JCuda 12.6.0 with its driver-API JNI library), this script.
+and kernels, JCuda 12.6.0 with its driver-API JNI library), the two scripts and cuda-env.sh.
 Settings: JAVA_TOOL_OPTIONS="-Diboot.cuda.device=1 -Diboot.cuda.convAlgo=find -Diboot.cuda.syncLaunches=true"
 TXT
 

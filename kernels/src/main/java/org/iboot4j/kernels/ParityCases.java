@@ -1,5 +1,6 @@
 package org.iboot4j.kernels;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,9 +17,12 @@ import org.iboot4j.engine.backend.PoolGeometry;
 import org.iboot4j.engine.backend.ReduceOp;
 import org.iboot4j.engine.backend.SgdStep;
 import org.iboot4j.engine.backend.UnaryOp;
+import org.iboot4j.kernels.augment.AugmentClip;
+import org.iboot4j.kernels.augment.CpuAugment;
 import org.iboot4j.kernels.cuda.Cublas;
 import org.iboot4j.kernels.cuda.CudaBackend;
 import org.iboot4j.kernels.cuda.DeviceBuffer;
+import org.iboot4j.kernels.cuda.GpuAugment;
 
 /**
  * The GPU-against-CPU parity cases, shared by {@code CudaParityTest} (JUnit, skipped without a
@@ -41,6 +45,10 @@ import org.iboot4j.kernels.cuda.DeviceBuffer;
  *   <li>5e-3 (GEMM) / 1e-2 (convolution): TF32 tensor cores, inputs rounded to 10-bit mantissas;</li>
  *   <li>1e-4 bf16 GEMM: both sides multiply the same bf16-rounded inputs (exact products),
  *       only the FP32 accumulation order differs.</li>
+ *   <li>the fused augmentation: 0 without contrast and blur (the PTX repeats the twin's f32
+ *       operations in order, all {@code .rn}); 1e-5 with them (the frame's mean luma is summed
+ *       in another order, the blur weights use a 2-ulp exp; both are a few ulp of values of
+ *       order 1, normalised by std 0.225).</li>
  * </ul>
  */
 public final class ParityCases {
@@ -175,6 +183,7 @@ public final class ParityCases {
         batchNorm(c, large);
         pooling(c, large);
         optimiserAndLoss(c);
+        augmentation(c);
         return c;
     }
 
@@ -544,4 +553,47 @@ public final class ParityCases {
         }));
     }
 
+
+    // ---- the fused augmentation (GpuAugment against CpuAugment) ------------------------------------
+
+    private static void augmentation(List<Case> c) {
+        float[] mean = {0.45f, 0.45f, 0.45f}, std = {0.225f, 0.225f, 0.225f};
+        int frames = 4, out = 40;
+        // three clips, two source sizes (48x64 upsampled to 56x74; 40x40 kept as is)
+        List<AugmentClip> plain = List.of(
+                new AugmentClip(48, 64, 56, 74, 9, 30, true, 1.3f, 1f, 0.6f, -0.21f, new int[] {0, 2, 3}, false, 0f, 1, mean, std),
+                new AugmentClip(48, 64, 56, 74, 16, 0, false, 0.7f, 1f, 1f, 0.37f, new int[] {3, 0}, true, 0f, 1, mean, std),
+                new AugmentClip(40, 40, 40, 40, 0, 0, false, 1f, 1f, 1f, 0f, new int[0], false, 0f, 1, mean, std));
+        List<AugmentClip> contrastBlur = List.of(
+                new AugmentClip(48, 64, 56, 74, 3, 11, true, 0.8f, 1.4f, 1.2f, 0.1f, new int[] {1, 3, 0, 2}, false, 1.3f, 23, mean, std),
+                new AugmentClip(48, 64, 56, 74, 16, 34, false, 1f, 0.5f, 0.3f, 0f, new int[] {2, 1}, true, 0f, 23, mean, std),
+                new AugmentClip(40, 40, 40, 40, 0, 0, true, 1f, 1f, 1f, 0f, new int[0], false, 0.4f, 23, mean, std));
+        c.add(new Case("augment (crop, flip, jitter, gray)", "3 clips x " + frames + " -> " + out + "x" + out, 0,
+                b -> augment(b, plain, frames, out)));
+        c.add(new Case("augment (contrast, blur)", "3 clips x " + frames + " -> " + out + "x" + out, 1e-5,
+                b -> augment(b, contrastBlur, frames, out)));
+    }
+
+    /** GpuAugment on the GPU, CpuAugment on the CPU, on the same random frames. */
+    static Prepared augment(Backend b, List<AugmentClip> clips, int frames, int out) {
+        long bytes = 0;
+        for (AugmentClip a : clips) bytes += a.frameBytes(frames);
+        float[] r = uniform(1000 + clips.size(), (int) bytes, 0, 256);
+        byte[] u8 = new byte[r.length];
+        for (int i = 0; i < r.length; i++) u8[i] = (byte) Math.min(255, (int) r[i]);
+        Tensor[] result = new Tensor[1];
+        int[] shape = {clips.size(), 3, frames, out, out};
+        return new Prepared() {
+            @Override
+            public void run() {
+                result[0] = b instanceof CudaBackend cuda ? GpuAugment.apply(cuda, u8, clips, frames, out, out)
+                        : on(b, CpuAugment.apply(MemorySegment.ofArray(u8), clips, frames, out, out), shape);
+            }
+
+            @Override
+            public float[][] outputs() {
+                return new float[][] {result[0].toFloatArray()};
+            }
+        };
+    }
 }

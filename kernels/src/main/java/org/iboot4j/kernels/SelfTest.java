@@ -37,18 +37,22 @@ public final class SelfTest {
                 }
             }
         }
+        System.exit(run(availableOrExit(requireGpu), Backends.byName("cpu"), large, filter));
+    }
+
+    /**
+     * The CUDA backend if it is usable; otherwise prints {@code unavailable: <reason>} and exits
+     * with status 0, or 2 when {@code requireGpu} (shared with {@link GpuBench}).
+     */
+    static CudaBackend availableOrExit(boolean requireGpu) {
         Backend found = Backends.all().stream().filter(b -> b instanceof CudaBackend).findFirst().orElse(null);
-        if (found == null) {
-            System.out.println("unavailable: the CUDA backend is not on the class path (META-INF/services)");
-            System.exit(requireGpu ? 2 : 0);
-        }
-        CudaBackend gpu = (CudaBackend) found;
-        String why = gpu.unavailableReason();
+        String why = found == null ? "the CUDA backend is not on the class path (META-INF/services)"
+                : ((CudaBackend) found).unavailableReason();
         if (why != null) {
             System.out.println("unavailable: " + why);
             System.exit(requireGpu ? 2 : 0);
         }
-        System.exit(run(gpu, Backends.byName("cpu"), large, filter));
+        return (CudaBackend) found;
     }
 
     /** Runs the cases, prints the table, returns the exit status (0 all passed, 1 a failure). */

@@ -10,7 +10,9 @@ import org.iboot4j.engine.DType;
 import org.iboot4j.engine.Tensor;
 import org.iboot4j.engine.backend.Backend;
 import org.iboot4j.engine.backend.Backends;
+import org.iboot4j.kernels.GpuBench;
 import org.iboot4j.kernels.ParityCases;
+import org.iboot4j.kernels.augment.AugmentClip;
 
 /**
  * Runs in a child JVM (see {@link FakeDriverTest}): loads the fake libcuda.so.1, libcublas.so.13
@@ -98,6 +100,27 @@ public final class FakeDriverMain {
         check("launch shape and pointer parameters", log.contains("launch softmax_forward_f32 grid 3,2,1 block 256,1,1 "
                 + "shared 0 stream 0x5a p0=0x1234 p1=0x5678"), log);
 
+        // the fused augmentation: pass 0 only because clip 0 has contrast, the blur because clip 1 blurs;
+        // grids (T, N) and (3 T, N); the output is (N, 3, T, out, out)
+        float[] mean = {0.5f, 0.5f, 0.5f}, std = {0.25f, 0.25f, 0.25f};
+        List<AugmentClip> clips = List.of(
+                new AugmentClip(48, 64, 56, 74, 3, 11, true, 1f, 1.4f, 1f, 0f, new int[] {1},
+                        false, 0f, 1, mean, std),
+                new AugmentClip(40, 40, 40, 40, 0, 0, false, 1f, 1f, 1f, 0f, new int[0],
+                        true, 0.8f, 23, mean, std));
+        Tensor aug = GpuAugment.apply(b, new byte[4 * (48 * 64 + 40 * 40) * 3], clips, 4, 40, 40);
+        check("augmentation output shape", Arrays.equals(new int[] {2, 3, 4, 40, 40}, aug.shape()), Arrays.toString(aug.shape()));
+        log = ((MemorySegment) driverLog.invokeExact()).reinterpret(1 << 16).getString(0);
+        check("augment_clip pass 0 and pass 1, then blur_h and blur_v", log.split("launch augment_clip grid 4,2,1 block 256,1,1", -1)
+                .length == 3 && log.contains("launch blur_h grid 12,2,1 block 256,1,1")
+                && log.indexOf("launch blur_v grid 12,2,1") > log.indexOf("launch blur_h"), log);
+        try {
+            GpuAugment.apply(b, new byte[10], clips, 4, 40, 40);
+            check("a frame buffer of the wrong size is refused", false, "no exception");
+        } catch (IllegalArgumentException e) {
+            check("a frame buffer of the wrong size is refused", e.getMessage().contains("the buffer has 10"), e.getMessage());
+        }
+
         // every primitive of the parity suite runs its Java side (argument checks against the
         // catalogue, descriptor setup, library calls) without an exception; the numbers are
         // meaningless here (kernels and library calls do nothing)
@@ -124,6 +147,16 @@ public final class FakeDriverMain {
         // the self-test's table runs to the end (its numbers are meaningless on the fake)
         int status = org.iboot4j.kernels.SelfTest.run(b, cpu, false, "matmul fp32|reduce SUM dims \\[1\\]");
         check("the self-test prints its table and returns a status", status == 0 || status == 1, status);
+        // the benchmarks' tables (quick sizes; the fake's events always report 1.5 ms, so every
+        // measurement is 34 calls in 1.5 ms: 0.044 ms per call)
+        String md = GpuBench.run(b, null, true);
+        System.out.print(md);
+        check("bandwidth table: the copy reference and every kernel", md.contains("| cuMemcpyDtoDAsync (reference) | 1048576 bytes | 2097152 | 0.044 |")
+                && md.contains("| sgd_step_norms + sgd_step (LARS) |") && md.contains("| augment_clip x2 + blur_h + blur_v (contrast, blur) |")
+                && md.split("\\| 0\\.044 \\|", -1).length - 1 == 15 + 3 + 6, md); // 15 bandwidth rows, 3 GEMMs, 6 convs
+        check("GEMM and conv3d tables in three and two precisions", md.contains("| bf16 | tiny | 64x32x48 |")
+                && md.contains("| tf32 | tiny stem |") && md.contains("| backward-filter |")
+                && md.contains("device not in PeakTable"), md);
         System.out.println("memory: " + b.memoryStats());
         System.out.println("DONE failures=" + failures);
         System.exit(failures == 0 ? 0 : 1);
