@@ -15,8 +15,8 @@
  *             MR x NR tile of C += A micro-panel * B micro-panel          -> SgemmMicroKernel
  *
  * The micro-kernel keeps its MR x NR tile of C in registers (MR = 6 rows, NR = 2 vectors: 6 x 32
- * floats with AVX-512) and reads the two packed micro-panels strictly sequentially. The block sizes
- * come from the cache each operand must stay in:
+ * floats with AVX-512) and reads the packed micro-panels strictly sequentially (B as one stream,
+ * A as MR row streams). The block sizes come from the cache each operand must stay in:
  *   - KC = 256: one B micro-panel, KC x NR floats (32 KB with AVX-512, 16 KB with AVX2), is reused
  *     by every ir step, so it must stay in the 48 KB L1d next to the streaming A micro-panel
  *     (MR x KC = 6 KB). KC is also the length of the kernel's loop, long enough to amortise
@@ -306,12 +306,12 @@ public final class Sgemm {
                     panelsStart = b.start(item) + j0 * k + p0 * NR;
                     panelStride = k * NR;
                 } else {
-                    SgemmPacking.pack(b.data(), b.start(item) + j0 * b.colStride() + p0 * b.rowStride(),
+                    SgemmPacking.packB(b.data(), b.start(item) + j0 * b.colStride() + p0 * b.rowStride(),
                             b.rowStride(), b.colStride(), depth, cols, NR, panels);
                 }
                 for (int i = i0; i < i1; i += mc) {
                     int rows = Math.min(mc, i1 - i);
-                    SgemmPacking.pack(a.data(), aStart + i * a.rowStride() + p0 * a.colStride(),
+                    SgemmPacking.packA(a.data(), aStart + i * a.rowStride() + p0 * a.colStride(),
                             a.colStride(), a.rowStride(), depth, rows, MR, workspace.packedA);
                     multiplyBlock(workspace, depth, rows, cols, blockBeta, cStart + i * ldc,
                             panels, panelsStart, panelStride);

@@ -29,7 +29,7 @@ final class SgemmMicroKernel {
     /**
      * {@code C = alpha * A * B + beta * C} for the top-left {@code rows x cols} of one tile.
      *
-     * <p>{@code a[aOffset ..]} is an A micro-panel ({@code kc} columns of {@code MR} values) and
+     * <p>{@code a[aOffset ..]} is an A micro-panel ({@code MR} rows of {@code kc} values) and
      * {@code b[bOffset ..]} a B micro-panel ({@code kc} rows of {@code NR} values), both laid out
      * by {@link SgemmPacking} and zero-padded, so the kernel always computes a full tile and only
      * the write-back looks at {@code rows} and {@code cols}. The product goes through
@@ -44,27 +44,29 @@ final class SgemmMicroKernel {
         FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
         FloatVector c40 = FloatVector.zero(SPECIES), c41 = FloatVector.zero(SPECIES);
         FloatVector c50 = FloatVector.zero(SPECIES), c51 = FloatVector.zero(SPECIES);
+        // The A micro-panel is row by row (row r at aOffset + r * kc): six sequential streams.
+        int a0 = aOffset, a1 = a0 + kc, a2 = a1 + kc, a3 = a2 + kc, a4 = a3 + kc, a5 = a4 + kc;
         for (int p = 0; p < kc; p++) {
             // Indices computed from p, not stepped along, let the JIT hoist the bounds checks.
-            int ai = aOffset + p * MR, bi = bOffset + p * NR;
+            int bi = bOffset + p * NR;
             FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
             FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + VL);
-            FloatVector ar = FloatVector.broadcast(SPECIES, a[ai]);
+            FloatVector ar = FloatVector.broadcast(SPECIES, a[a0 + p]);
             c00 = ar.fma(b0, c00);
             c01 = ar.fma(b1, c01);
-            ar = FloatVector.broadcast(SPECIES, a[ai + 1]);
+            ar = FloatVector.broadcast(SPECIES, a[a1 + p]);
             c10 = ar.fma(b0, c10);
             c11 = ar.fma(b1, c11);
-            ar = FloatVector.broadcast(SPECIES, a[ai + 2]);
+            ar = FloatVector.broadcast(SPECIES, a[a2 + p]);
             c20 = ar.fma(b0, c20);
             c21 = ar.fma(b1, c21);
-            ar = FloatVector.broadcast(SPECIES, a[ai + 3]);
+            ar = FloatVector.broadcast(SPECIES, a[a3 + p]);
             c30 = ar.fma(b0, c30);
             c31 = ar.fma(b1, c31);
-            ar = FloatVector.broadcast(SPECIES, a[ai + 4]);
+            ar = FloatVector.broadcast(SPECIES, a[a4 + p]);
             c40 = ar.fma(b0, c40);
             c41 = ar.fma(b1, c41);
-            ar = FloatVector.broadcast(SPECIES, a[ai + 5]);
+            ar = FloatVector.broadcast(SPECIES, a[a5 + p]);
             c50 = ar.fma(b0, c50);
             c51 = ar.fma(b1, c51);
         }
