@@ -14,14 +14,14 @@
  *           for ir over the block's rows, step MR
  *             MR x NR tile of C += A micro-panel * B micro-panel          -> SgemmMicroKernel
  *
- * The micro-kernel keeps its MR x NR tile of C in registers (MR = 6 rows, NR = 2 vectors: 6 x 32
- * floats with AVX-512) and reads the packed micro-panels strictly sequentially (B as one stream,
- * A as MR row streams). The block sizes come from the cache each operand must stay in:
+ * The micro-kernel keeps its MR x NR tile of C in registers (MR = 12 rows, NR = 2 vectors: 12 x 32
+ * floats with AVX-512) and reads the two packed micro-panels strictly sequentially. The block sizes
+ * come from the cache each operand must stay in:
  *   - KC = 256: one B micro-panel, KC x NR floats (32 KB with AVX-512, 16 KB with AVX2), is reused
  *     by every ir step, so it must stay in the 48 KB L1d next to the streaming A micro-panel
- *     (MR x KC = 6 KB). KC is also the length of the kernel's loop, long enough to amortise
+ *     (MR x KC = 12 KB). KC is also the length of the kernel's loop, long enough to amortise
  *     loading and storing the C tile (KC = 384 and 512 measured no faster).
- *   - MC = 192 (32 x MR): the packed A block, MC x KC = 192 KB, is re-read once per jr step, so it
+ *   - MC = 192 (16 x MR): the packed A block, MC x KC = 192 KB, is re-read once per jr step, so it
  *     must stay in the 2 MB L2; it is kept well under half of L2 so that the B block just packed
  *     (written once, read once) does not evict it.
  *   - NC = 16 x NR (512 with AVX-512): the packed B block, KC x NC = 512 KB. Larger NC amortises
@@ -58,11 +58,11 @@ public final class Sgemm {
     /** K block: a B micro-panel, KC x NR floats, stays in L1. */
     static final int KC = 256;
     /** M block: the packed A block, MC x KC floats, stays in L2. */
-    static final int MC = 32 * MR;
+    static final int MC = 16 * MR;
     /** N block: the packed B block is KC x NC floats. */
     static final int NC = 16 * NR;
     /** Smallest blocks that tiles are shrunk to for parallelism. */
-    private static final int MIN_MC = 4 * MR, MIN_NC = 4 * NR;
+    private static final int MIN_MC = 2 * MR, MIN_NC = 4 * NR;
     /** Work below which a tile (or a run of tiles) is not worth a hand-off to another thread. */
     private static final long MIN_TASK_FLOPS = 1L << 20;
 
@@ -306,12 +306,12 @@ public final class Sgemm {
                     panelsStart = b.start(item) + j0 * k + p0 * NR;
                     panelStride = k * NR;
                 } else {
-                    SgemmPacking.packB(b.data(), b.start(item) + j0 * b.colStride() + p0 * b.rowStride(),
+                    SgemmPacking.pack(b.data(), b.start(item) + j0 * b.colStride() + p0 * b.rowStride(),
                             b.rowStride(), b.colStride(), depth, cols, NR, panels);
                 }
                 for (int i = i0; i < i1; i += mc) {
                     int rows = Math.min(mc, i1 - i);
-                    SgemmPacking.packA(a.data(), aStart + i * a.rowStride() + p0 * a.colStride(),
+                    SgemmPacking.pack(a.data(), aStart + i * a.rowStride() + p0 * a.colStride(),
                             a.colStride(), a.rowStride(), depth, rows, MR, workspace.packedA);
                     multiplyBlock(workspace, depth, rows, cols, blockBeta, cStart + i * ldc,
                             panels, panelsStart, panelStride);
