@@ -66,12 +66,17 @@ final class SgemmPacking {
     private static void gatherPanel(float[] src, int start, int depthStride, int widthStride,
             int depth, int valid, int panelWidth, float[] dst, int d) {
         for (int w = 0; w < valid; w += VL) {
-            VectorMask<Float> lanes = SPECIES.indexInRange(w, valid);
-            int[] offsets = offsets(widthStride, Math.min(VL, valid - w));
-            int s = start + w * widthStride;
-            for (int p = 0, t = d + w; p < depth; p++, t += panelWidth) {
-                FloatVector.fromArray(SPECIES, src, s + p * depthStride, offsets, 0, lanes)
-                        .intoArray(dst, t, lanes);
+            int lanes = Math.min(VL, valid - w), s = start + w * widthStride;
+            int[] offsets = offsets(widthStride, lanes);
+            if (lanes == VL) { // the unmasked gather is the fast one
+                for (int p = 0, t = d + w; p < depth; p++, t += panelWidth) {
+                    FloatVector.fromArray(SPECIES, src, s + p * depthStride, offsets, 0).intoArray(dst, t);
+                }
+            } else {
+                VectorMask<Float> mask = SPECIES.indexInRange(0, lanes);
+                for (int p = 0, t = d + w; p < depth; p++, t += panelWidth) {
+                    FloatVector.fromArray(SPECIES, src, s + p * depthStride, offsets, 0, mask).intoArray(dst, t, mask);
+                }
             }
         }
     }
