@@ -73,15 +73,21 @@ load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 filter_args=()
 [ -z "$filter" ] || filter_args=(--filter "$filter")
-heap="$(awk '/MemTotal/ {g = int($2 / 1048576 * 0.5); print (g < 2 ? 2 : (g > 12 ? 12 : g)) "g"}' /proc/meminfo)"
+# A fixed heap, touched once at start-up: every case then allocates from memory the process
+# already owns. Left to grow (and to shrink again at the System.gc() before each case), G1 hands
+# out fresh pages, and their first-touch page faults cost more than a memory-bound op itself
+# (batch-norm fwd+bwd measured 2.2x slower so) — PyTorch's malloc meanwhile reuses freed blocks.
+# 4 GB holds the largest case several times over; half the memory on a smaller machine.
+heap="$(awk '/MemTotal/ {g = int($2 / 1048576 * 0.5); print (g < 2 ? 2 : (g > 4 ? 4 : g)) "g"}' /proc/meminfo)"
 # CompareMain runs compare_torch.py --serve as its child and times each case in PyTorch, then in
 # the engine, back to back (never at the same time), so both see the same machine load.
-"$JAVA_HOME/bin/java" "${BENCH_JVM_FLAGS[@]}" -Diboot.threads="$threads" -Xmx"$heap" ${IBOOT_JAVA_OPTS:-} \
+"$JAVA_HOME/bin/java" "${BENCH_JVM_FLAGS[@]}" -Diboot.threads="$threads" -Xms"$heap" -Xmx"$heap" -XX:+AlwaysPreTouch ${IBOOT_JAVA_OPTS:-} \
     -cp "$BENCH_CP" org.iboot4j.bench.CompareMain --shapes "$shapes" \
     --torch-script "$root/bench/compare_torch.py" --python /usr/bin/python3 --out "$out" --quiet-wait "$quiet_wait" --retries "$retries" \
     --meta "date=$date" \
     --meta "CPU=${cpu:-unknown} ($(nproc) logical CPUs; $(lscpu | sed -n 's/^L2 cache: *//p' | head -1) L2)" \
     --meta "threads=$threads for both (torch.set_num_threads, OMP/OPENBLAS_NUM_THREADS; -Diboot.threads)" \
+    --meta "JVM heap=$heap, fixed (-Xms = -Xmx) and pre-touched (-XX:+AlwaysPreTouch)" \
     --meta "load average at start=$load_before (1, 5, 15 min; above $threads means other work shared the cores)" \
     "${filter_args[@]}" "${timing[@]}"
 echo "compare: load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
