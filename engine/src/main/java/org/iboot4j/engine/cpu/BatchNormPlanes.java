@@ -11,10 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
  * sums BLOCK / VL of them in float), and the blocks' lane totals are added in double. The float
  * error of a block is then about (BLOCK / VL) * 2^-24 of its magnitude, far below what the
  * float outputs can show, while the plane (up to millions of elements) is summed in double as
- * before. The lanes are added in lane order, not by {@code reduceLanes}, whose order of additions
- * is unspecified (the interpreter and the JIT's intrinsic differ, so a result would depend on
- * whether the code had been compiled yet: a resumed training run would not repeat a straight
- * one bit for bit). The result depends on the vector length, not on the number of threads.
+ * before. The lanes are added in lane order ({@link VectorMath#laneSum}: the order of
+ * {@code reduceLanes} differs between the interpreter and the JIT, and a resumed training run
+ * would not repeat a straight one bit for bit). The result depends on the vector length, not on
+ * the number of threads.
  *
  * <p>Elementwise. Deviations from the mean are taken first, {@code x - mean} in float (exact
  * when x is near the mean), and the rest is fused multiply-adds, so that a large mean does not
@@ -37,7 +37,7 @@ final class BatchNormPlanes {
             for (int bound = b + SPECIES.loopBound(end - b); j < bound; j += VL) {
                 acc = acc.add(FloatVector.fromArray(SPECIES, x, at + j));
             }
-            double block = laneSum(acc);
+            double block = VectorMath.laneSum(acc);
             for (; j < end; j++) block += x[at + j];
             total += block;
         }
@@ -55,7 +55,7 @@ final class BatchNormPlanes {
                 FloatVector d = FloatVector.fromArray(SPECIES, x, at + j).sub(c);
                 acc = d.fma(d, acc);
             }
-            double block = laneSum(acc);
+            double block = VectorMath.laneSum(acc);
             for (; j < end; j++) {
                 float d = x[at + j] - centre;
                 block += d * d;
@@ -80,8 +80,8 @@ final class BatchNormPlanes {
                 accG = accG.add(gv);
                 accGx = gv.fma(FloatVector.fromArray(SPECIES, x, xa + j).sub(c), accGx);
             }
-            double blockG = laneSum(accG);
-            double blockGx = laneSum(accGx);
+            double blockG = VectorMath.laneSum(accG);
+            double blockGx = VectorMath.laneSum(accGx);
             for (; j < end; j++) {
                 blockG += g[ga + j];
                 blockGx += g[ga + j] * (x[xa + j] - centre);
@@ -114,12 +114,5 @@ final class BatchNormPlanes {
             FloatVector.fromArray(SPECIES, g, ga + j).fma(gc, rest).intoArray(out, oa + j);
         }
         for (; j < m; j++) out[oa + j] = Math.fma(g[ga + j], c, Math.fma(x[xa + j] - centre, a, b));
-    }
-
-    /** The lanes of {@code v} added in lane order, in double. */
-    private static double laneSum(FloatVector v) {
-        double sum = 0;
-        for (int i = 0; i < VL; i++) sum += v.lane(i);
-        return sum;
     }
 }

@@ -1,5 +1,6 @@
 package org.iboot4j.engine.cpu;
 
+import jdk.incubator.vector.FloatVector;
 import org.iboot4j.engine.DType;
 import org.iboot4j.engine.Tensor;
 import org.iboot4j.engine.backend.BinaryOp;
@@ -49,9 +50,26 @@ final class CpuElementwise {
     static void unary(UnaryOp op, Tensor x, Tensor out) {
         float[] xs = storage(x).floats(), o = storage(out).floats();
         loop(out, x).forEach(StridedLoop.GRAIN, (n, off, step) -> {
-            int oo = off[0], xo = off[1], xstep = step[1];
-            for (int i = 0; i < n; i++) o[oo + i] = op.apply(xs[xo + i * xstep]);
+            int oo = off[0], xo = off[1], xstep = step[1], i = 0;
+            if (xstep == 1 && (op == UnaryOp.GELU || op == UnaryOp.QUICK_GELU)) {
+                i = activationVectors(op, xs, xo, o, oo, n); // the transformers' activations
+            }
+            for (; i < n; i++) o[oo + i] = op.apply(xs[xo + i * xstep]);
         });
+    }
+
+    /**
+     * GELU or QuickGELU over the whole vectors of a unit-stride run, in float
+     * ({@link VectorMath}: within about 1e-6 relative of {@link UnaryOp#apply}'s double
+     * evaluation, and 10-20x faster); returns how many elements it did.
+     */
+    private static int activationVectors(UnaryOp op, float[] x, int xo, float[] o, int oo, int n) {
+        int bound = VectorMath.SPECIES.loopBound(n);
+        for (int i = 0; i < bound; i += VectorMath.VL) {
+            FloatVector v = FloatVector.fromArray(VectorMath.SPECIES, x, xo + i);
+            (op == UnaryOp.GELU ? VectorMath.gelu(v) : VectorMath.quickGelu(v)).intoArray(o, oo + i);
+        }
+        return bound;
     }
 
     static void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {

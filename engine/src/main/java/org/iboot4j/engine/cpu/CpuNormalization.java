@@ -1,5 +1,7 @@
 package org.iboot4j.engine.cpu;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import org.iboot4j.engine.Tensor;
 
 /**
@@ -21,19 +23,56 @@ final class CpuNormalization {
         Parallel.forRange(rows, rowGrain(width), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int at = x0 + r * width, dst = r * width;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < width; j++) max = Math.max(max, xs[at + j]);
-                double sum = 0;
-                for (int j = 0; j < width; j++) sum += Math.exp(xs[at + j] - max);
+                float max = rowMax(xs, at, width);
                 if (log) {
+                    double sum = 0;
+                    for (int j = 0; j < width; j++) sum += Math.exp(xs[at + j] - max);
                     double shift = max + Math.log(sum);
                     for (int j = 0; j < width; j++) o[dst + j] = (float) (xs[at + j] - shift);
                 } else {
-                    double inv = 1.0 / sum;
-                    for (int j = 0; j < width; j++) o[dst + j] = (float) (Math.exp(xs[at + j] - max) * inv);
+                    softmaxRow(xs, at, max, width, o, dst);
                 }
             }
         });
+    }
+
+    /** The largest of {@code x[at .. at + width)} (NaN if there is one). */
+    private static float rowMax(float[] x, int at, int width) {
+        FloatVector acc = FloatVector.broadcast(VectorMath.SPECIES, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        for (int bound = VectorMath.SPECIES.loopBound(width); j < bound; j += VectorMath.VL) {
+            acc = acc.max(FloatVector.fromArray(VectorMath.SPECIES, x, at + j));
+        }
+        float max = acc.reduceLanes(VectorOperators.MAX); // exact in any order
+        for (; j < width; j++) max = Math.max(max, x[at + j]);
+        return max;
+    }
+
+    /**
+     * One softmax row: {@code e = exp(x - max)} written to out while its sum accumulates (in
+     * float lanes, the lanes then in double), then out scaled by 1 / sum. One exp per element,
+     * by {@link VectorMath#exp} (2 ulps; deterministic, unlike the Vector API's EXP).
+     */
+    private static void softmaxRow(float[] x, int at, float max, int width, float[] out, int dst) {
+        FloatVector shift = FloatVector.broadcast(VectorMath.SPECIES, max);
+        FloatVector acc = FloatVector.zero(VectorMath.SPECIES);
+        int j = 0, bound = VectorMath.SPECIES.loopBound(width);
+        for (; j < bound; j += VectorMath.VL) {
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(VectorMath.SPECIES, x, at + j).sub(shift));
+            e.intoArray(out, dst + j);
+            acc = acc.add(e);
+        }
+        double sum = VectorMath.laneSum(acc);
+        for (; j < width; j++) {
+            float e = (float) Math.exp(x[at + j] - max);
+            out[dst + j] = e;
+            sum += e;
+        }
+        FloatVector inv = FloatVector.broadcast(VectorMath.SPECIES, (float) (1.0 / sum));
+        for (j = 0; j < bound; j += VectorMath.VL) {
+            FloatVector.fromArray(VectorMath.SPECIES, out, dst + j).mul(inv).intoArray(out, dst + j);
+        }
+        for (; j < width; j++) out[dst + j] = (float) (out[dst + j] / sum);
     }
 
     /** softmax: dx = y (g - sum(g y)); log-softmax: dx = g - exp(y) sum(g). */
