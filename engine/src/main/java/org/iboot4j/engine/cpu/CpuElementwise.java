@@ -51,23 +51,29 @@ final class CpuElementwise {
         float[] xs = storage(x).floats(), o = storage(out).floats();
         loop(out, x).forEach(StridedLoop.GRAIN, (n, off, step) -> {
             int oo = off[0], xo = off[1], xstep = step[1], i = 0;
-            if (xstep == 1 && (op == UnaryOp.GELU || op == UnaryOp.QUICK_GELU)) {
-                i = activationVectors(op, xs, xo, o, oo, n); // the transformers' activations
+            if (xstep == 1 && (op == UnaryOp.GELU || op == UnaryOp.QUICK_GELU || op == UnaryOp.RELU)) {
+                i = activationVectors(op, xs, xo, o, oo, n);
             }
             for (; i < n; i++) o[oo + i] = op.apply(xs[xo + i * xstep]);
         });
     }
 
     /**
-     * GELU or QuickGELU over the whole vectors of a unit-stride run, in float
-     * ({@link VectorMath}: within about 1e-6 relative of {@link UnaryOp#apply}'s double
-     * evaluation, and 10-20x faster); returns how many elements it did.
+     * The networks' activations over the whole vectors of a unit-stride run; returns how many
+     * elements it did. ReLU is max(x, 0), bit for bit {@link UnaryOp#apply} (NaN stays NaN, -0
+     * becomes +0); GELU and QuickGELU are evaluated in float ({@link VectorMath}: within about
+     * 1e-6 relative of apply's double evaluation, and 10-20x faster).
      */
     private static int activationVectors(UnaryOp op, float[] x, int xo, float[] o, int oo, int n) {
         int bound = VectorMath.SPECIES.loopBound(n);
         for (int i = 0; i < bound; i += VectorMath.VL) {
             FloatVector v = FloatVector.fromArray(VectorMath.SPECIES, x, xo + i);
-            (op == UnaryOp.GELU ? VectorMath.gelu(v) : VectorMath.quickGelu(v)).intoArray(o, oo + i);
+            FloatVector y = switch (op) {
+                case RELU -> v.max(0f);
+                case GELU -> VectorMath.gelu(v);
+                default -> VectorMath.quickGelu(v);
+            };
+            y.intoArray(o, oo + i);
         }
         return bound;
     }
@@ -88,6 +94,8 @@ final class CpuElementwise {
         loop.forEach(StridedLoop.GRAIN, (n, off, step) -> {
             if (step[1] == 1 && step[2] == 1) {
                 dense(op, as, off[1], bs, off[2], o, off[0], n);
+            } else if (step[1] == 1 && step[2] == 0) {
+                denseWithConstant(op, as, off[1], bs[off[2]], o, off[0], n);
             } else {
                 for (int i = 0; i < n; i++) o[off[0] + i] = op.apply(as[off[1] + i * step[1]], bs[off[2] + i * step[2]]);
             }
@@ -102,6 +110,18 @@ final class CpuElementwise {
             case MUL -> { for (int i = 0; i < n; i++) o[oo + i] = a[ao + i] * b[bo + i]; }
             case DIV -> { for (int i = 0; i < n; i++) o[oo + i] = a[ao + i] / b[bo + i]; }
             default -> { for (int i = 0; i < n; i++) o[oo + i] = op.apply(a[ao + i], b[bo + i]); }
+        }
+    }
+
+    /**
+     * a unit-stride, b one value for the whole run: a per-channel vector broadcast over a plane,
+     * as in evaluation-mode batch-norm (x * scale + shift), which is a whole pass of a CNN.
+     */
+    private static void denseWithConstant(BinaryOp op, float[] a, int ao, float b, float[] o, int oo, int n) {
+        switch (op) {
+            case ADD -> { for (int i = 0; i < n; i++) o[oo + i] = a[ao + i] + b; }
+            case MUL -> { for (int i = 0; i < n; i++) o[oo + i] = a[ao + i] * b; }
+            default -> { for (int i = 0; i < n; i++) o[oo + i] = op.apply(a[ao + i], b); }
         }
     }
 
