@@ -206,6 +206,32 @@ final class EvalCommand implements Runnable {
         @Option(names = "--temperature", description = "Vote temperature (default: ${DEFAULT-VALUE}).")
         double temperature = Knn.DEFAULT_TEMPERATURE;
 
+        @Mixin
+        FrozenFeatures f;
+
+        @Override
+        public Integer call() throws Exception {
+            long t0 = System.nanoTime();
+            c.checkModelChoice();
+            VideoDataset[] ds = c.datasets();
+            TestProtocol testP = c.protocol(), trainP = f.trainProtocol(testP);
+            SlowResNet model = c.model(0, 0.5f);
+            f.announce("knn", c, ds, trainP, testP);
+            Features train = f.extract(c, model, ds[0], trainP, "train").perVideo();
+            Features test = f.extract(c, model, ds[1], testP, "test").perVideo();
+            Accuracy acc = Knn.evaluate(train, test, k, temperature);
+            Map<String, Object> r = c.header("knn", ds[0], ds[1], testP);
+            r.put("k", k);
+            r.put("temperature", temperature);
+            r.put("train_views", f.trainViews());
+            report(r, acc, ds[1], t0);
+            finish(c, "knn", r, acc);
+            return 0;
+        }
+    }
+
+    /** The options of the evaluations on frozen features (k-NN, linear probe): train views and the cache. */
+    static final class FrozenFeatures {
         @Option(names = "--train-clips", description = "Temporal clips per train video (default: ${DEFAULT-VALUE}).")
         int trainClips = 1;
 
@@ -215,37 +241,30 @@ final class EvalCommand implements Runnable {
         @Option(names = "--features-dir", paramLabel = "DIR", description = "Cache the features as DIR/{train,test}.safetensors (reused when they match).")
         Path featuresDir;
 
-        @Override
-        public Integer call() throws Exception {
-            long t0 = System.nanoTime();
-            c.checkModelChoice();
-            VideoDataset[] ds = c.datasets();
-            TestProtocol testP = c.protocol(), trainP = testP.withViews(trainClips, trainCrops);
-            SlowResNet model = c.model(0, 0.5f);
-            System.out.println("eval knn: " + c.modelName() + "; train " + ds[0] + " (" + trainP.describe() + "), test " + ds[1]
-                    + " (" + testP.describe() + ")");
-            Features train = features(c, model, ds[0], trainP, "train", featuresDir).perVideo();
-            Features test = features(c, model, ds[1], testP, "test", featuresDir).perVideo();
-            Accuracy acc = Knn.evaluate(train, test, k, temperature);
-            Map<String, Object> r = c.header("knn", ds[0], ds[1], testP);
-            r.put("k", k);
-            r.put("temperature", temperature);
-            r.put("train_views", Map.of("clips", trainClips, "crops", trainCrops));
-            report(r, acc, ds[1], t0);
-            finish(c, "knn", r, acc);
-            return 0;
+        /** The train set's views: the test protocol's sampling with these clip and crop counts. */
+        TestProtocol trainProtocol(TestProtocol test) {
+            return test.withViews(trainClips, trainCrops);
         }
-    }
 
-    /** Frozen features of {@code ds}, cached under {@code dir/name.safetensors} when a folder is given. */
-    static Features features(Common c, SlowResNet model, VideoDataset ds, TestProtocol p, String name, Path dir) throws IOException {
-        Map<String, String> key = new LinkedHashMap<>();
-        key.put("model", c.modelKey());
-        key.put("data", name.equals("train") ? c.train : c.test);
-        key.put("videos", Integer.toString(ds.size()));
-        key.put("protocol", p.toString());
-        Path file = dir == null ? null : dir.resolve(name + ".safetensors");
-        return Features.cached(file, key, () -> FeatureExtractor.extract(model, model::features, ds, p, LOG), LOG);
+        Map<String, Object> trainViews() {
+            return Map.of("clips", trainClips, "crops", trainCrops);
+        }
+
+        void announce(String command, Common c, VideoDataset[] ds, TestProtocol train, TestProtocol test) {
+            System.out.println("eval " + command + ": " + c.modelName() + "; train " + ds[0] + " (" + train.describe()
+                    + "), test " + ds[1] + " (" + test.describe() + ")");
+        }
+
+        /** Frozen features of {@code ds}, cached as {@code featuresDir/name.safetensors} when a folder is given. */
+        Features extract(Common c, SlowResNet model, VideoDataset ds, TestProtocol p, String name) throws IOException {
+            Map<String, String> key = new LinkedHashMap<>();
+            key.put("model", c.modelKey());
+            key.put("data", name.equals("train") ? c.train : c.test);
+            key.put("videos", Integer.toString(ds.size()));
+            key.put("protocol", p.toString());
+            Path file = featuresDir == null ? null : featuresDir.resolve(name + ".safetensors");
+            return Features.cached(file, key, () -> FeatureExtractor.extract(model, model::features, ds, p, LOG), LOG);
+        }
     }
 
     @Command(name = "linear", mixinStandardHelpOptions = true,
@@ -276,14 +295,8 @@ final class EvalCommand implements Runnable {
         @Option(names = "--feature-norm", description = "none, l2 or standardize (default: ${DEFAULT-VALUE}).")
         LinearProbe.FeatureNorm norm = LinearProbe.FeatureNorm.STANDARDIZE;
 
-        @Option(names = "--train-clips", description = "Temporal clips per train video, each a training row (default: ${DEFAULT-VALUE}).")
-        int trainClips = 1;
-
-        @Option(names = "--train-crops", description = "Spatial crops per train clip, 1 or 3 (default: ${DEFAULT-VALUE}).")
-        int trainCrops = 1;
-
-        @Option(names = "--features-dir", paramLabel = "DIR", description = "Cache the features as DIR/{train,test}.safetensors (reused when they match).")
-        Path featuresDir;
+        @Mixin
+        FrozenFeatures f;
 
         @Override
         public Integer call() throws Exception {
@@ -292,12 +305,11 @@ final class EvalCommand implements Runnable {
             double warm = warmup != null ? warmup : 8.0 * epochs / 100;
             LinearProbe.Settings s = new LinearProbe.Settings(epochs, batch, lr, warm, momentum, weightDecay, norm, c.seed);
             VideoDataset[] ds = c.datasets();
-            TestProtocol testP = c.protocol(), trainP = testP.withViews(trainClips, trainCrops);
+            TestProtocol testP = c.protocol(), trainP = f.trainProtocol(testP);
             SlowResNet model = c.model(0, 0.5f);
-            System.out.println("eval linear: " + c.modelName() + "; train " + ds[0] + " (" + trainP.describe() + "), test " + ds[1]
-                    + " (" + testP.describe() + ")");
-            Features train = features(c, model, ds[0], trainP, "train", featuresDir);
-            Features test = features(c, model, ds[1], testP, "test", featuresDir);
+            f.announce("linear", c, ds, trainP, testP);
+            Features train = f.extract(c, model, ds[0], trainP, "train");
+            Features test = f.extract(c, model, ds[1], testP, "test");
             LinearProbe.Trained t = LinearProbe.train(train, s, LOG);
             Accuracy acc = LinearProbe.evaluate(t.classifier(), test);
             Map<String, Object> r = c.header("linear", ds[0], ds[1], testP);
@@ -309,7 +321,7 @@ final class EvalCommand implements Runnable {
             settings.put("momentum", momentum);
             settings.put("weight_decay", weightDecay);
             settings.put("feature_norm", norm.name().toLowerCase(Locale.ROOT));
-            settings.put("train_views", Map.of("clips", trainClips, "crops", trainCrops));
+            settings.put("train_views", f.trainViews());
             r.put("settings", settings);
             r.put("train_loss_first", t.firstLoss());
             r.put("train_loss_last_epoch", t.lastLoss());
