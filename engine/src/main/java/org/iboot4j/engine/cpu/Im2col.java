@@ -84,16 +84,21 @@ final class Im2col {
     static void im2colPacked(float[] x, int xOff, Dims d, int p0, int pt, int groups, float[] col) {
         int nr = Sgemm.panelWidth(), rowsPerGroup = d.rows() / groups;
         int groupSize = Sgemm.packedBSize(rowsPerGroup, pt), width = groupSize / rowsPerGroup;
-        int grain = Math.max(1, GRAIN_FLOATS / pt);
-        Parallel.forRange(d.rows(), grain, (from, to) -> {
-            float[] row = ROW.get(width);
-            Arrays.fill(row, pt, width, 0f);
-            for (int r = from; r < to; r++) {
-                gatherColumnRow(x, xOff, d, r, p0, pt, row, 0);
-                int g = r / rowsPerGroup;
-                int dst = g * groupSize + (r - g * rowsPerGroup) * nr; // panel 0's row
-                for (int j = 0; j < width; j += nr) {
-                    System.arraycopy(row, j, col, dst + j * rowsPerGroup, nr); // panel j / nr
+        // rows are gathered a family at a time: the kW taps of one (c, kt, kh) for W stride 2, else one
+        int family = StrideTwoRows.applies(d) ? d.kw() : 1;
+        int grain = Math.max(1, GRAIN_FLOATS / (pt * family));
+        Parallel.forRange(d.rows() / family, grain, (from, to) -> {
+            float[] rows = ROW.get(family * width);
+            for (int i = 0; i < family; i++) Arrays.fill(rows, i * width + pt, (i + 1) * width, 0f);
+            for (int f = from; f < to; f++) {
+                if (family > 1) StrideTwoRows.gather(x, xOff, d, f, p0, pt, rows, width);
+                else gatherColumnRow(x, xOff, d, f, p0, pt, rows, 0);
+                for (int i = 0; i < family; i++) {
+                    int r = f * family + i, g = r / rowsPerGroup;
+                    int dst = g * groupSize + (r - g * rowsPerGroup) * nr; // panel 0's row
+                    for (int j = 0; j < width; j += nr) {
+                        System.arraycopy(rows, i * width + j, col, dst + j * rowsPerGroup, nr); // panel j / nr
+                    }
                 }
             }
         });
@@ -251,7 +256,7 @@ final class Im2col {
     }
 
     /** {@code dst[d + i] = src[s + 2 * i]} for {@code i < n}: two vector loads, one two-vector shuffle. */
-    private static void gatherEven(float[] src, int s, float[] dst, int d, int n) {
+    static void gatherEven(float[] src, int s, float[] dst, int d, int n) {
         int vl = SPECIES.length(), i = 0;
         for (int bound = Math.min(SPECIES.loopBound(n), (src.length - s) / 2 - vl + 1); i < bound; i += vl) {
             FloatVector lo = FloatVector.fromArray(SPECIES, src, s + 2 * i);

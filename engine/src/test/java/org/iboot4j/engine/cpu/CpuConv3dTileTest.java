@@ -45,6 +45,19 @@ class CpuConv3dTileTest {
     }
 
     @Test
+    void tiledStrideTwoConvolutionsMatchDirectReference() {
+        // W stride 2 without W dilation: the column rows of each (c, kt, kh) come from the input
+        // row's even and odd streams (StrideTwoRows). 1x3x3 s(1,2,2) p(0,1,1), Cin 128: tiles of
+        // at most 256 positions over P = 2 * 31 * 31, starting mid-row.
+        check(new Layer(1, 128, 2, 61, 62, 5, 1, 3, 3, new int[] {1, 2, 2}, new int[] {0, 1, 1},
+                new int[] {1, 1, 1}, 1, false), false);
+        // the stem's 1x7x7 s(1,2,2) p(0,3,3), Cin 3 (147 rows: tiles of at most 1783 positions),
+        // on an odd width, so the last taps of a row fall past the input
+        check(new Layer(1, 3, 2, 120, 121, 4, 1, 7, 7, new int[] {1, 2, 2}, new int[] {0, 3, 3},
+                new int[] {1, 1, 1}, 1, true), false);
+    }
+
+    @Test
     void tiledTimeOnlyConvolutionMatchesDirectReference() {
         // 3x1x1 pad (1,0,0), Cin 256 (Slow-R50's conv_a): no im2col, each tap a shifted GEMM; the
         // weight gradient still runs over tiles: 768 column rows -> tiles of at most
