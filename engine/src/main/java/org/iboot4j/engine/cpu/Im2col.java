@@ -79,7 +79,8 @@ final class Im2col {
      * row r of group g goes to {@code col[g * Sgemm.packedBSize(K, pt) ..]} as row r - g*K of
      * that matrix, columns past pt zero. Each row is gathered into a small per-thread buffer (it
      * stays in L1) and then copied a panel width at a time, which costs less than the GEMM
-     * packing the row-major column matrix from L2 afterwards.
+     * packing the row-major column matrix from L2 afterwards. With W stride 2 the kW rows of
+     * each (c, kt, kh) are gathered together ({@link StrideTwoRows}).
      */
     static void im2colPacked(float[] x, int xOff, Dims d, int p0, int pt, int groups, float[] col) {
         int nr = Sgemm.panelWidth(), rowsPerGroup = d.rows() / groups;
