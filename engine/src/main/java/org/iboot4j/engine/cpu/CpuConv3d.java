@@ -124,24 +124,19 @@ final class CpuConv3d {
         } else if (k == 0) {
             if (bias == null) Arrays.fill(ys, yo, yo + n * cout * p, 0f);
         } else if (l.shiftOnly()) {
-            float[] taps = l.tapWeights(ws, wo);
-            int tapsOff = taps == ws ? wo : 0, cg = l.cg, inVol = l.dims.inVol();
-            int lead = l.coveringTap();
-            if (lead < 0 && beta == 0f) {
+            int cg = l.cg, inVol = l.dims.inVol();
+            if (l.coveringTap() < 0 && beta == 0f) {
                 Arrays.fill(ys, yo, yo + n * cout * p, 0f); // no tap writes every output frame
                 beta = 1f;
             }
-            for (int kt : l.tapOrder(lead)) {
-                int outPos = l.tapFirst(kt) * l.frame(), inPos = outPos + l.tapShift(kt) * l.frame();
-                int len = l.tapEnd(kt) * l.frame() - outPos;
-                for (int grp = 0; len > 0 && grp < groups; grp++) {
+            l.forEachTap(ws, wo, beta, (taps, tapAt, outPos, inPos, len, tapBeta) -> {
+                for (int grp = 0; grp < groups; grp++) {
                     // y[:, g][:, outPos ..) (+)= w_kt[g] * x[:, g][:, inPos ..), len columns, all items
-                    Sgemm.sgemmBatched(n, false, false, m, len, cg, 1f, taps, tapsOff + (kt * cout + grp * m) * cg, cg, 0,
+                    Sgemm.sgemmBatched(n, false, false, m, len, cg, 1f, taps, tapAt + grp * m * cg, cg, 0,
                             xs, xo + grp * cg * inVol + inPos, inVol, l.xItem(),
-                            beta, ys, yo + grp * m * p + outPos, p, (long) cout * p);
+                            tapBeta, ys, yo + grp * m * p + outPos, p, (long) cout * p);
                 }
-                beta = 1f;
-            }
+            });
         } else {
             float tileBeta = beta;
             l.forTiles((from, to) -> {
@@ -170,21 +165,16 @@ final class CpuConv3d {
         if (n == 0 || cout == 0 || k == 0) {
             // dx is empty, or receives nothing (no output channels)
         } else if (l.shiftOnly()) {
-            float[] taps = l.tapWeights(ws, wo);
-            int tapsOff = taps == ws ? wo : 0, cg = l.cg, inVol = l.dims.inVol();
-            int lead = l.coveringTap();
-            float beta = lead < 0 ? 1f : 0f; // dx arrives zero-filled: only a covering tap may overwrite
-            for (int kt : l.tapOrder(lead)) {
-                int outPos = l.tapFirst(kt) * l.frame(), inPos = outPos + l.tapShift(kt) * l.frame();
-                int len = l.tapEnd(kt) * l.frame() - outPos;
-                for (int grp = 0; len > 0 && grp < groups; grp++) {
+            int cg = l.cg, inVol = l.dims.inVol();
+            // dx arrives zero-filled, so a covering tap may overwrite and the others add
+            l.forEachTap(ws, wo, 0f, (taps, tapAt, outPos, inPos, len, tapBeta) -> {
+                for (int grp = 0; grp < groups; grp++) {
                     // dx[:, g][:, inPos ..) (+)= w_kt[g]^T * dy[:, g][:, outPos ..), len columns, all items
-                    Sgemm.sgemmBatched(n, true, false, cg, len, m, 1f, taps, tapsOff + (kt * cout + grp * m) * cg, cg, 0,
+                    Sgemm.sgemmBatched(n, true, false, cg, len, m, 1f, taps, tapAt + grp * m * cg, cg, 0,
                             dys, dyo + grp * m * p + outPos, p, (long) cout * p,
-                            beta, dxs, dxo + grp * cg * inVol + inPos, inVol, l.xItem());
+                            tapBeta, dxs, dxo + grp * cg * inVol + inPos, inVol, l.xItem());
                 }
-                beta = 1f;
-            }
+            });
         } else {
             // The tiles of one item overlap on dx (neighbouring positions share input elements),
             // so they run one after the other; whole items are spread over the threads, and the
@@ -286,6 +276,18 @@ final class CpuConv3d {
         if (dst != gradWeight) CpuElementwise.copy(dst, gradWeight);
     }
 
+    /** The product of one tap of a time-only kernel ({@link Layer#forEachTap}). */
+    @FunctionalInterface
+    private interface TapProduct {
+        /**
+         * @param taps   the tap weights, w_kt[g] (M x Cin/G) at {@code tapAt + g * M * Cin/G}
+         * @param outPos the first output position the tap writes, {@code len} of them per channel
+         * @param inPos  the input position it reads there
+         * @param beta   0 for the first product into a zero or unwritten output, else 1
+         */
+        void run(float[] taps, int tapAt, int outPos, int inPos, int len, float beta);
+    }
+
     /**
      * One convolution's sizes and its tiling: each item's P output positions are cut into
      * {@code tilesPerItem} tiles of {@code tilePositions} (the last one shorter), numbered item
@@ -376,15 +378,23 @@ final class CpuConv3d {
             return Math.clamp(dims.t() - tapShift(kt), tapFirst(kt), dims.to());
         }
 
-        /** The taps 0 .. kT-1, with {@code lead} (if not -1) moved to the front. */
-        int[] tapOrder(int lead) {
-            int[] order = new int[dims.kt()];
-            int i = 0;
-            if (lead >= 0) order[i++] = lead;
-            for (int kt = 0; kt < order.length; kt++) {
-                if (kt != lead) order[i++] = kt;
+        /**
+         * Runs the product of each tap of a time-only kernel that meets the input: the tap that
+         * covers every output frame (if any) first, with {@code firstBeta}, then the others with
+         * beta 1. With no covering tap every product adds, so the output must already hold its
+         * starting value.
+         */
+        void forEachTap(float[] ws, int wo, float firstBeta, TapProduct product) {
+            float[] taps = tapWeights(ws, wo);
+            int tapsOff = taps == ws ? wo : 0, lead = coveringTap();
+            for (int i = -1; i < dims.kt(); i++) {
+                int kt = i < 0 ? lead : i;
+                if (kt < 0 || (i >= 0 && kt == lead)) continue;
+                int outPos = tapFirst(kt) * frame(), len = tapEnd(kt) * frame() - outPos;
+                if (len == 0) continue;
+                product.run(taps, tapsOff + kt * cout * cg, outPos, outPos + tapShift(kt) * frame(), len,
+                        kt == lead ? firstBeta : 1f);
             }
-            return order;
         }
 
         /** A tap that meets the input for every output frame, or -1. */
