@@ -63,7 +63,8 @@
  * im2col/col2im traffic of N * Cin*kVol * P floats, small next to the GEMM whenever M = Cout/G
  * is large; depthwise convolutions (M = 1) are memory-bound and get little from the GEMM. The
  * forward's im2col writes its tile straight in the GEMM's packed B layout (panels of NR columns,
- * Sgemm.sgemmBatchedPackedB), so the product does not pack it a second time; backward-filter
+ * Sgemm.Operand.packed), so the product does not pack it a second time, and the weights are
+ * packed once per call (Sgemm.packA; forward and backward-data), not once per tile; backward-filter
  * reads col as the GEMM's A, which is packed as usual. im2col copies whole runs of rows at once
  * when consecutive output rows read consecutive input rows (unit strides, "same" width).
  * Inputs that are strided views are copied to contiguous first; outputs are written in place.
@@ -95,6 +96,8 @@ final class CpuConv3d {
 
     /** The column buffer of each thread: grown as needed, reused by every tile and call. */
     private static final ThreadScratch SCRATCH = new ThreadScratch();
+    /** The packed weights of the calling thread (forward, backward-data), reused likewise. */
+    private static final ThreadScratch PACKED_WEIGHTS = new ThreadScratch();
     /** The partial weight gradients of the calling thread (backward-filter), reused likewise. */
     private static final ThreadScratch PARTIALS = new ThreadScratch();
 
@@ -139,14 +142,15 @@ final class CpuConv3d {
             });
         } else {
             float tileBeta = beta;
+            Sgemm.Operand packedW = l.packWeights(ws, wo, false);
             l.forTiles((from, to) -> {
                 float[] col = SCRATCH.get(l.tileFloats());
                 for (int t = from; t < to; t++) {
                     int item = l.tileItem(t), p0 = l.tileStart(t), len = l.tileLength(t);
                     Im2col.im2colPacked(xs, xo + item * l.xItem(), l.dims, p0, len, groups, col);
                     // y[item, :, p0 .. p0 + len) = w * col, one product per group
-                    Sgemm.sgemmBatchedPackedB(groups, false, m, len, k, 1f, ws, wo, k, (long) m * k,
-                            col, 0, Sgemm.packedBSize(k, len), tileBeta, ys, yo + item * cout * p + p0, p, (long) m * p);
+                    Sgemm.multiply(groups, m, len, k, 1f, packedW, Sgemm.Operand.packed(col, 0, Sgemm.packedBSize(k, len)),
+                            tileBeta, ys, yo + item * cout * p + p0, p, (long) m * p);
                 }
             });
         }
@@ -179,14 +183,15 @@ final class CpuConv3d {
             // The tiles of one item overlap on dx (neighbouring positions share input elements),
             // so they run one after the other; whole items are spread over the threads, and the
             // last N mod threads items run one at a time, each GEMM and col2im parallel inside.
+            Sgemm.Operand packedWt = l.packWeights(ws, wo, true);
             Parallel.RangeBody items = (from, to) -> {
                 float[] col = SCRATCH.get(l.tileFloats());
                 for (int item = from; item < to; item++) {
                     for (int t = item * l.tilesPerItem; t < (item + 1) * l.tilesPerItem; t++) {
                         int p0 = l.tileStart(t), len = l.tileLength(t);
                         // dcol = w^T * dy[item, :, p0 .. p0 + len), one product per group
-                        Sgemm.sgemmBatched(groups, true, false, k, len, m, 1f, ws, wo, k, (long) m * k,
-                                dys, dyo + item * cout * p + p0, p, (long) m * p,
+                        Sgemm.multiply(groups, k, len, m, 1f, packedWt,
+                                Sgemm.Operand.matrix(dys, dyo + item * cout * p + p0, p, (long) m * p, false),
                                 0f, col, 0, len, (long) k * len);
                         Im2col.col2im(col, l.dims, p0, len, dxs, dxo + item * l.xItem());
                     }
@@ -419,6 +424,20 @@ final class CpuConv3d {
                 }
             }
             return taps;
+        }
+
+        /**
+         * The weights of every group packed once for all tiles of the call (in the calling
+         * thread's buffer): w[g] (M x K) as the product's A, or its transpose (K x M) for
+         * backward-data.
+         */
+        Sgemm.Operand packWeights(float[] ws, int wo, boolean transpose) {
+            int rows = transpose ? k : m, depth = transpose ? m : k, size = Sgemm.packedASize(rows, depth);
+            float[] packed = PACKED_WEIGHTS.get(groups * size);
+            for (int grp = 0; grp < groups; grp++) {
+                Sgemm.packA(transpose, rows, depth, ws, wo + grp * m * k, k, packed, grp * size);
+            }
+            return Sgemm.Operand.packed(packed, 0, size);
         }
 
         int xItem() {

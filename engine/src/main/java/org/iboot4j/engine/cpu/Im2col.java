@@ -75,7 +75,7 @@ final class Im2col {
 
     /**
      * {@link #im2col} written straight into the packed B layout of
-     * {@link Sgemm#sgemmBatchedPackedB}, one packed matrix per group: with K = rows / groups,
+     * {@link Sgemm#multiply} (B as {@link Sgemm.Operand#packed}), one packed matrix per group: with K = rows / groups,
      * row r of group g goes to {@code col[g * Sgemm.packedBSize(K, pt) ..]} as row r - g*K of
      * that matrix, columns past pt zero. Each row is gathered into a small per-thread buffer (it
      * stays in L1) and then copied a panel width at a time, which costs less than the GEMM
@@ -165,9 +165,7 @@ final class Im2col {
                     int last = o + (rows - 1) * wo, lastLen = dst + j + span - last;
                     int a = o + Math.clamp(first, wo0, wo), b = last + Math.clamp(end, 0, lastLen);
                     System.arraycopy(x, a + src - o, col, a, b - a);
-                    for (int r = 0; r < rows; r++) {
-                        zeroOutside(col, o + r * wo, r == 0 ? wo0 : 0, r == rows - 1 ? lastLen : wo, first, end);
-                    }
+                    zeroPaddingColumns(col, o, wo, rows, wo0, lastLen, first, end);
                 } else {
                     int lo = Math.clamp(first, wo0, wo0 + span), hiW = Math.clamp(end, lo, wo0 + span);
                     if (sw == 1) {
@@ -217,9 +215,7 @@ final class Im2col {
                     // As in gatherRow: one add over the whole run, after zeroing the padding
                     // columns of col (scratch), which would otherwise land on the neighbouring rows.
                     int last = o + (rows - 1) * wo, lastLen = src + j + span - last;
-                    for (int r = 0; r < rows; r++) {
-                        zeroOutside(col, o + r * wo, r == 0 ? wo0 : 0, r == rows - 1 ? lastLen : wo, first, end);
-                    }
+                    zeroPaddingColumns(col, o, wo, rows, wo0, lastLen, first, end);
                     int a = o + Math.clamp(first, wo0, wo), b = last + Math.clamp(end, 0, lastLen);
                     addInto(dx, a + base - o, col, a, b - a);
                 } else {
@@ -248,6 +244,24 @@ final class Im2col {
      */
     private static boolean chained(Dims d, int first, int end) {
         return d.strideW() == 1 && d.strideH() == 1 && d.wo() == d.w() && first < end;
+    }
+
+    /**
+     * {@link #zeroOutside} for a run of {@code rows > 1} output rows of width {@code wo} from
+     * {@code col[o]} (the first from {@code wo0}, the last up to {@code lastLen}), a padding column
+     * at a time down the run: in a "same" convolution only a column or two per row are padding,
+     * so this is a few strided stores rather than a call per row.
+     */
+    private static void zeroPaddingColumns(float[] col, int o, int wo, int rows, int wo0, int lastLen,
+            int first, int end) {
+        for (int w = 0; w < Math.min(first, wo); w++) zeroColumn(col, o, wo, rows, wo0, lastLen, w);
+        for (int w = end; w < wo; w++) zeroColumn(col, o, wo, rows, wo0, lastLen, w);
+    }
+
+    /** Zeroes column {@code w} of each row of the run that has it. */
+    private static void zeroColumn(float[] col, int o, int wo, int rows, int wo0, int lastLen, int w) {
+        int r0 = w < wo0 ? 1 : 0, r1 = w < lastLen ? rows : rows - 1;
+        for (int r = r0, i = o + r0 * wo + w; r < r1; r++, i += wo) col[i] = 0f;
     }
 
     /** Zeroes {@code col[row + w]} for w in {@code [from, to)} outside {@code [first, end)}. */

@@ -32,6 +32,9 @@
  * Packing copies each operand into the order the kernel reads it, resolving the transpose flags
  * and zero-padding ragged edges, so the kernel sees neither. A is packed once per NC columns and
  * B once per run of rows: each packed float of A serves 2*NC flops, each one of B 2*run flops.
+ * A caller may hand over either operand already packed (Sgemm.multiply with Operand.packed): the
+ * convolutions pack their weights once per call (Sgemm.packA) rather than once per tile and
+ * NC-block, and write im2col's output straight in the packed B layout.
  *
  * Threads: the (batch item, MC-block, NC-block) tiles of C are numbered MC-block fastest and handed
  * out in contiguous ranges by Parallel.forRange; the tiles of one range that share an NC-column
@@ -94,35 +97,56 @@ public final class Sgemm {
             float alpha, float[] a, int aOffset, int lda, long strideA,
             float[] b, int bOffset, int ldb, long strideB,
             float beta, float[] c, int cOffset, int ldc, long strideC) {
-        if (!productNeeded(batch, m, n, k, alpha, beta, c, cOffset, ldc, strideC)) return;
-        checkMatrix("A", a, aOffset, lda, strideA, transA ? k : m, transA ? m : k, batch);
-        checkMatrix("B", b, bOffset, ldb, strideB, transB ? n : k, transB ? k : n, batch);
-        new Job(batch, m, n, k, alpha, Operand.of(a, aOffset, lda, strideA, transA),
-                Operand.of(b, bOffset, ldb, strideB, transB), beta, c, cOffset, ldc, strideC).run();
+        multiply(batch, m, n, k, alpha, Operand.matrix(a, aOffset, lda, strideA, transA),
+                Operand.matrix(b, bOffset, ldb, strideB, transB), beta, c, cOffset, ldc, strideC);
     }
 
-    /** Floats of one B operand in the packed layout of {@link #sgemmBatchedPackedB}. */
+    /**
+     * {@link #sgemmBatched} with each operand either a row-major matrix ({@link Operand#matrix})
+     * or already in the kernel's packed layout ({@link Operand#packed}, made by {@link #packA},
+     * or written directly by a caller that can produce it, as the convolution's im2col does for
+     * B), which spares the product its packing pass: a constant operand (a convolution's weights)
+     * is then packed once per call instead of once per tile.
+     *
+     * <p>Packed layouts, all K deep: A (m x k) in panels of {@link #panelHeight()} rows, element
+     * {@code (i, p)} at {@code (i / MR) * k * MR + p * MR + i % MR}, rows past m zero
+     * ({@link #packedASize} floats); B (k x n) in panels of {@link #panelWidth()} columns, element
+     * {@code (p, j)} at {@code (j / NR) * k * NR + p * NR + j % NR}, columns past n zero
+     * ({@link #packedBSize} floats).
+     */
+    public static void multiply(int batch, int m, int n, int k, float alpha, Operand a, Operand b,
+            float beta, float[] c, int cOffset, int ldc, long strideC) {
+        if (!productNeeded(batch, m, n, k, alpha, beta, c, cOffset, ldc, strideC)) return;
+        a.check("A", m, k, packedASize(m, k), batch);
+        b.check("B", k, n, packedBSize(k, n), batch);
+        new Job(batch, m, n, k, alpha, a, b, beta, c, cOffset, ldc, strideC).run();
+    }
+
+    /** Floats of one A operand ({@code m x k}) in the packed layout of {@link #multiply}. */
+    public static int packedASize(int m, int k) {
+        return Math.multiplyExact(roundUp(m, MR), k);
+    }
+
+    /** Floats of one B operand ({@code k x n}) in the packed layout of {@link #multiply}. */
     public static int packedBSize(int k, int n) {
         return Math.multiplyExact(k, roundUp(n, NR));
     }
 
     /**
-     * {@link #sgemmBatched} with B already in the kernel's packed layout, for callers that can
-     * produce it directly (the convolution's im2col) and so spare the product its packing pass.
-     * Matrix {@code i} of B starts at {@code bOffset + i * strideB} and holds {@code op(B)(p, j)}
-     * at {@code (j / NR) * k * NR + p * NR + j % NR}: panels of {@link #panelWidth()} columns,
-     * each all K rows deep, one after the other, columns past n zero ({@link #packedBSize} floats).
+     * Packs {@code op(A)} ({@code m x k}, stored as in {@link #sgemm}) into the packed A layout of
+     * {@link #multiply} at {@code dst[dstOffset ..]}, {@link #packedASize} floats.
      */
-    public static void sgemmBatchedPackedB(int batch, boolean transA, int m, int n, int k,
-            float alpha, float[] a, int aOffset, int lda, long strideA,
-            float[] packedB, int bOffset, long strideB,
-            float beta, float[] c, int cOffset, int ldc, long strideC) {
-        if (!productNeeded(batch, m, n, k, alpha, beta, c, cOffset, ldc, strideC)) return;
-        checkMatrix("A", a, aOffset, lda, strideA, transA ? k : m, transA ? m : k, batch);
-        int size = packedBSize(k, n);
-        checkMatrix("packed B", packedB, bOffset, size, strideB, 1, size, batch);
-        new Job(batch, m, n, k, alpha, Operand.of(a, aOffset, lda, strideA, transA),
-                new Operand(packedB, bOffset, strideB, -1, -1), beta, c, cOffset, ldc, strideC).run();
+    public static void packA(boolean transA, int m, int k, float[] a, int aOffset, int lda,
+            float[] dst, int dstOffset) {
+        Operand source = Operand.matrix(a, aOffset, lda, 0, transA);
+        source.check("A", m, k, 0, 1);
+        Operand.packed(dst, dstOffset, 0).check("A", m, k, packedASize(m, k), 1);
+        SgemmPacking.pack(a, aOffset, source.colStride(), source.rowStride(), k, m, MR, dst, dstOffset);
+    }
+
+    /** Rows per panel of the packed A layout. */
+    public static int panelHeight() {
+        return MR;
     }
 
     /** Columns per panel of the packed B layout (two vectors). */
@@ -187,24 +211,45 @@ public final class Sgemm {
     }
 
     /**
-     * Where {@code op(X)} of a batched operand lives: its element {@code (r, s)} in matrix
-     * {@code item} is {@code data[offset + item * batchStride + r * rowStride + s * colStride]};
-     * strides of -1 mark a B operand already in the packed layout.
+     * One operand of {@link #multiply}, matrix {@code item} of the batch starting at
+     * {@code data[offset + item * batchStride]}: either a row-major matrix with row stride
+     * {@code ld}, used as {@code X^T} if {@code transposed}, or a matrix in the kernel's packed
+     * layout ({@code packed}; then {@code ld} and {@code transposed} are unused).
      */
-    private record Operand(
-            float[] data, int offset, long batchStride, int rowStride, int colStride) {
-        static Operand of(float[] data, int offset, int ld, long batchStride, boolean transposed) {
-            return transposed
-                    ? new Operand(data, offset, batchStride, 1, ld)
-                    : new Operand(data, offset, batchStride, ld, 1);
+    public record Operand(float[] data, int offset, long batchStride, int ld, boolean transposed,
+            boolean packed) {
+
+        /** A row-major matrix with row stride {@code ld}, used as {@code X^T} if {@code transposed}. */
+        public static Operand matrix(float[] data, int offset, int ld, long batchStride, boolean transposed) {
+            return new Operand(Objects.requireNonNull(data, "matrix"), offset, batchStride, ld, transposed, false);
+        }
+
+        /** A matrix already in the packed layout of its role (A or B) in {@link #multiply}. */
+        public static Operand packed(float[] data, int offset, long batchStride) {
+            return new Operand(Objects.requireNonNull(data, "packed matrix"), offset, batchStride, 0, false, true);
+        }
+
+        /** The step in data between rows of {@code op(X)}. */
+        int rowStride() {
+            return transposed ? 1 : ld;
+        }
+
+        /** The step in data between columns of {@code op(X)}. */
+        int colStride() {
+            return transposed ? ld : 1;
         }
 
         int start(int item) {
             return (int) (offset + item * batchStride);
         }
 
-        boolean packed() {
-            return rowStride < 0;
+        /** Checks that {@code batch} operands of {@code rows x cols} ({@code packedSize} floats packed) fit. */
+        void check(String name, int rows, int cols, int packedSize, int batch) {
+            if (packed) {
+                checkMatrix("packed " + name, data, offset, packedSize, batchStride, 1, packedSize, batch);
+            } else {
+                checkMatrix(name, data, offset, ld, batchStride, transposed ? cols : rows, transposed ? rows : cols, batch);
+            }
         }
     }
 
@@ -292,49 +337,54 @@ public final class Sgemm {
          */
         private void multiplyColumn(Workspace workspace, int item, int j0, int i0, int i1) {
             int cols = Math.min(nc, n - j0);
-            int aStart = a.start(item);
             int cStart = (int) (cOffset + item * strideC) + j0;
             for (int p0 = 0; p0 < k; p0 += kc) {
                 int depth = Math.min(kc, k - p0);
                 float blockBeta = p0 == 0 ? beta : 1f;
-                // The B block's panels: in the caller's packed operand (j0 is a multiple of NR,
-                // each panel all K rows deep), or packed here into the workspace.
-                float[] panels = workspace.packedB;
-                int panelsStart = 0, panelStride = depth * NR;
-                if (b.packed()) {
-                    panels = b.data();
-                    panelsStart = b.start(item) + j0 * k + p0 * NR;
-                    panelStride = k * NR;
-                } else {
-                    SgemmPacking.pack(b.data(), b.start(item) + j0 * b.colStride() + p0 * b.rowStride(),
-                            b.rowStride(), b.colStride(), depth, cols, NR, panels);
-                }
+                Panels bPanels = b.packed()
+                        ? new Panels(b.data(), b.start(item) + j0 * k + p0 * NR, k * NR) // j0 is a multiple of NR
+                        : pack(b.data(), b.start(item) + p0 * b.rowStride() + j0 * b.colStride(),
+                                b.rowStride(), b.colStride(), depth, cols, NR, workspace.packedB);
                 for (int i = i0; i < i1; i += mc) {
                     int rows = Math.min(mc, i1 - i);
-                    SgemmPacking.pack(a.data(), aStart + i * a.rowStride() + p0 * a.colStride(),
-                            a.colStride(), a.rowStride(), depth, rows, MR, workspace.packedA);
-                    multiplyBlock(workspace, depth, rows, cols, blockBeta, cStart + i * ldc,
-                            panels, panelsStart, panelStride);
+                    Panels aPanels = a.packed()
+                            ? new Panels(a.data(), a.start(item) + i * k + p0 * MR, k * MR) // i is a multiple of MR
+                            : pack(a.data(), a.start(item) + p0 * a.colStride() + i * a.rowStride(),
+                                    a.colStride(), a.rowStride(), depth, rows, MR, workspace.packedA);
+                    multiplyBlock(workspace, depth, rows, cols, blockBeta, cStart + i * ldc, aPanels, bPanels);
                 }
             }
         }
 
+        /** {@link SgemmPacking#pack} into {@code buffer}; returns the panels it wrote. */
+        private static Panels pack(float[] src, int base, int depthStride, int widthStride,
+                int depth, int width, int panelWidth, float[] buffer) {
+            SgemmPacking.pack(src, base, depthStride, widthStride, depth, width, panelWidth, buffer, 0);
+            return new Panels(buffer, 0, depth * panelWidth);
+        }
+
         /**
-         * The macro-kernel: {@code C = alpha * packedA * packedB + blockBeta * C} for a packed
-         * {@code rows x depth} block of A and {@code depth x cols} block of B, whose panel q
-         * starts at {@code panels[panelsStart + q * panelStride]}.
+         * The macro-kernel: {@code C = alpha * A * B + blockBeta * C} for a packed {@code rows x
+         * depth} block of A and {@code depth x cols} block of B, given by their panels.
          */
         private void multiplyBlock(Workspace workspace, int depth, int rows, int cols,
-                float blockBeta, int cStart, float[] panels, int panelsStart, int panelStride) {
+                float blockBeta, int cStart, Panels aPanels, Panels bPanels) {
             for (int j = 0; j < cols; j += NR) {
-                int panel = panelsStart + j / NR * panelStride;
+                int bAt = bPanels.at(j / NR);
                 for (int i = 0; i < rows; i += MR) {
-                    SgemmMicroKernel.multiply(depth, workspace.packedA, i * depth,
-                            panels, panel, workspace.tile, alpha, blockBeta,
+                    SgemmMicroKernel.multiply(depth, aPanels.data(), aPanels.at(i / MR),
+                            bPanels.data(), bAt, workspace.tile, alpha, blockBeta,
                             c, cStart + i * ldc + j, ldc,
                             Math.min(MR, rows - i), Math.min(NR, cols - j));
                 }
             }
+        }
+    }
+
+    /** The packed panels of one block of an operand: panel q starts at {@code data[start + q * stride]}. */
+    private record Panels(float[] data, int start, int stride) {
+        int at(int panel) {
+            return start + panel * stride;
         }
     }
 

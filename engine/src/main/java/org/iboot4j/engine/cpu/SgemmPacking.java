@@ -40,11 +40,13 @@ final class SgemmPacking {
         return offsets;
     });
 
-    /** Packs the slice into {@code dst[0 .. ceil(width / panelWidth) * panelWidth * depth)}. */
+    /**
+     * Packs the slice into {@code dst[at .. at + ceil(width / panelWidth) * panelWidth * depth)}.
+     */
     static void pack(float[] src, int base, int depthStride, int widthStride,
-            int depth, int width, int panelWidth, float[] dst) {
+            int depth, int width, int panelWidth, float[] dst, int at) {
         int panelSize = panelWidth * depth;
-        for (int w0 = 0, d = 0; w0 < width; w0 += panelWidth, d += panelSize) {
+        for (int w0 = 0, d = at; w0 < width; w0 += panelWidth, d += panelSize) {
             int valid = Math.min(panelWidth, width - w0);
             int start = base + w0 * widthStride;
             if (widthStride == 1) {

@@ -106,6 +106,36 @@ class SgemmTest {
     }
 
     @Test
+    void packedAMatchesTheStridedOperand() {
+        // A packed by Sgemm.packA (as stored or transposed), alone and with a packed B: ragged
+        // last panel (13, 70 rows), several K blocks (600), row blocks split for threads (300),
+        // batched with a shared and a per-item A
+        new Product(13, 45, 7).packedA().transpose(true, false).beta(0.5f).check();
+        new Product(70, 1100, 600).packedA().padding(3).check();
+        new Product(300, 200, 260).packedA().transpose(false, true).check();
+        new Product(70, 300, 300).packedA().packedB().transpose(true, false).padding(2).check();
+        new Product(23, 41, 19).batch(5, true, false).packedA().packedB().check();
+        new Product(23, 41, 19).batch(3, false, false).packedA().transpose(true, true).alpha(2f).check();
+    }
+
+    @Test
+    void packALaysOutPanelsOfRowsAllKDeep() {
+        int m = 14, k = 3, mr = Sgemm.panelHeight();
+        float[] a = new float[2 + m * k];
+        for (int i = 0; i < m * k; i++) a[2 + i] = i + 1;
+        float[] packed = new float[1 + Sgemm.packedASize(m, k)];
+        Arrays.fill(packed, Float.NaN);
+        Sgemm.packA(false, m, k, a, 2, k, packed, 1);
+        for (int i = 0; i < Sgemm.packedASize(m, k) / k; i++) {
+            for (int p = 0; p < k; p++) {
+                float expected = i < m ? i * k + p + 1 : 0f; // A(i, p), rows past m zero
+                assertEquals(expected, packed[1 + i / mr * k * mr + p * mr + i % mr], "A(" + i + ", " + p + ")");
+            }
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> Sgemm.packA(false, m, k, a, 2, k, new float[10], 0));
+    }
+
+    @Test
     void rejectsOperandsOutsideTheirArrays() {
         float[] small = new float[10];
         float[] c = new float[4];
@@ -126,7 +156,7 @@ class SgemmTest {
      */
     private static final class Product {
         private final int m, n, k;
-        private boolean transA, transB, shareA, shareB, nanInC, packedB;
+        private boolean transA, transB, shareA, shareB, nanInC, packedA, packedB;
         private int batch = 1, padding;
         private float alpha = 1f, beta = 0f;
 
@@ -164,7 +194,13 @@ class SgemmTest {
             return this;
         }
 
-        /** B handed over in the kernel's packed layout ({@link Sgemm#sgemmBatchedPackedB}). */
+        /** A handed over packed by {@link Sgemm#packA}. */
+        Product packedA() {
+            this.packedA = true;
+            return this;
+        }
+
+        /** B handed over in the kernel's packed layout, built here from its definition. */
         Product packedB() {
             this.packedB = true;
             return this;
@@ -186,6 +222,18 @@ class SgemmTest {
             else c.fill(random);
             float[] before = c.data.clone();
 
+            Sgemm.Operand aOperand = Sgemm.Operand.matrix(a.data, a.offset, a.ld, a.stride, transA);
+            if (packedA) {
+                int size = Sgemm.packedASize(m, k);
+                long stride = shareA ? 0 : size + padding;
+                float[] packed = new float[padding + (shareA ? 1 : batch) * (size + padding)];
+                for (int item = 0; item < (shareA ? 1 : batch); item++) {
+                    Sgemm.packA(transA, m, k, a.data, (int) (a.offset + item * a.stride), a.ld,
+                            packed, (int) (padding + item * stride));
+                }
+                aOperand = Sgemm.Operand.packed(packed, padding, stride);
+            }
+            Sgemm.Operand bOperand = Sgemm.Operand.matrix(b.data, b.offset, b.ld, b.stride, transB);
             if (packedB) {
                 int size = Sgemm.packedBSize(k, n), nr = Sgemm.panelWidth();
                 long stride = shareB ? 0 : size + padding;
@@ -199,8 +247,10 @@ class SgemmTest {
                         }
                     }
                 }
-                Sgemm.sgemmBatchedPackedB(batch, transA, m, n, k, alpha, a.data, a.offset, a.ld, a.stride,
-                        packed, padding, stride, beta, c.data, c.offset, c.ld, c.stride);
+                bOperand = Sgemm.Operand.packed(packed, padding, stride);
+            }
+            if (packedA || packedB) {
+                Sgemm.multiply(batch, m, n, k, alpha, aOperand, bOperand, beta, c.data, c.offset, c.ld, c.stride);
             } else {
                 Sgemm.sgemmBatched(batch, transA, transB, m, n, k, alpha,
                         a.data, a.offset, a.ld, a.stride, b.data, b.offset, b.ld, b.stride,
@@ -242,8 +292,8 @@ class SgemmTest {
         @Override
         public String toString() {
             return String.format(
-                    "batch %d of %dx%dx%d transA=%b transB=%b packedB=%b alpha=%s beta=%s padding=%d",
-                    batch, m, n, k, transA, transB, packedB, alpha, beta, padding);
+                    "batch %d of %dx%dx%d transA=%b transB=%b packedA=%b packedB=%b alpha=%s beta=%s padding=%d",
+                    batch, m, n, k, transA, transB, packedA, packedB, alpha, beta, padding);
         }
 
         /** {@code count} padded {@code rows x cols} matrices; one shared one if count is 0. */
