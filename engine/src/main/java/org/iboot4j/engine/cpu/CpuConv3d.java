@@ -53,8 +53,8 @@
  *   backward-data    dx[n, g][:, first+s..end+s)  +=  w[g, :, :, kt]^T * dy[n, g][:, first..end)
  *   backward-filter  the tile loop below with x's shifted slice in place of the tap's col rows
  *
- * (frames standing for their H*W positions; the weight taps are first copied to contiguous
- * Cout x Cin/G matrices). Forward and backward-data are kT GEMMs batched over the N items
+ * (frames standing for their H*W positions; each tap's weights, every kT-th float of w's rows,
+ * are packed once per call as the GEMM's A operand). Forward and backward-data are kT GEMMs batched over the N items
  * (parallel inside); the tap that covers every output frame, if any, runs first and overwrites,
  * the others accumulate. With a spatial stride, the im2col of a 1x1x1 kernel is a cheap strided
  * gather of K = Cin/G rows.
@@ -132,17 +132,18 @@ final class CpuConv3d {
                 Arrays.fill(ys, yo, yo + n * cout * p, 0f); // no tap writes every output frame
                 beta = 1f;
             }
-            l.forEachTap(ws, wo, beta, (taps, tapAt, outPos, inPos, len, tapBeta) -> {
+            float[] packedW = l.packWeights(ws, wo, false);
+            l.forEachTap(beta, (kt, outPos, inPos, len, tapBeta) -> {
                 for (int grp = 0; grp < groups; grp++) {
                     // y[:, g][:, outPos ..) (+)= w_kt[g] * x[:, g][:, inPos ..), len columns, all items
-                    Sgemm.sgemmBatched(n, false, false, m, len, cg, 1f, taps, tapAt + grp * m * cg, cg, 0,
-                            xs, xo + grp * cg * inVol + inPos, inVol, l.xItem(),
+                    Sgemm.multiply(n, m, len, cg, 1f, Sgemm.Operand.packed(packedW, l.packedWeightsAt(kt, grp, false), 0),
+                            Sgemm.Operand.matrix(xs, xo + grp * cg * inVol + inPos, inVol, l.xItem(), false),
                             tapBeta, ys, yo + grp * m * p + outPos, p, (long) cout * p);
                 }
             });
         } else {
             float tileBeta = beta;
-            Sgemm.Operand packedW = l.packWeights(ws, wo, false);
+            Sgemm.Operand packedW = Sgemm.Operand.packed(l.packWeights(ws, wo, false), 0, l.packedWeightsAt(0, 1, false));
             l.forTiles((from, to) -> {
                 float[] col = SCRATCH.get(l.tileFloats());
                 for (int t = from; t < to; t++) {
@@ -171,11 +172,12 @@ final class CpuConv3d {
         } else if (l.shiftOnly()) {
             int cg = l.cg, inVol = l.dims.inVol();
             // dx arrives zero-filled, so a covering tap may overwrite and the others add
-            l.forEachTap(ws, wo, 0f, (taps, tapAt, outPos, inPos, len, tapBeta) -> {
+            float[] packedWt = l.packWeights(ws, wo, true);
+            l.forEachTap(0f, (kt, outPos, inPos, len, tapBeta) -> {
                 for (int grp = 0; grp < groups; grp++) {
                     // dx[:, g][:, inPos ..) (+)= w_kt[g]^T * dy[:, g][:, outPos ..), len columns, all items
-                    Sgemm.sgemmBatched(n, true, false, cg, len, m, 1f, taps, tapAt + grp * m * cg, cg, 0,
-                            dys, dyo + grp * m * p + outPos, p, (long) cout * p,
+                    Sgemm.multiply(n, cg, len, m, 1f, Sgemm.Operand.packed(packedWt, l.packedWeightsAt(kt, grp, true), 0),
+                            Sgemm.Operand.matrix(dys, dyo + grp * m * p + outPos, p, (long) cout * p, false),
                             tapBeta, dxs, dxo + grp * cg * inVol + inPos, inVol, l.xItem());
                 }
             });
@@ -183,7 +185,7 @@ final class CpuConv3d {
             // The tiles of one item overlap on dx (neighbouring positions share input elements),
             // so they run one after the other; whole items are spread over the threads, and the
             // last N mod threads items run one at a time, each GEMM and col2im parallel inside.
-            Sgemm.Operand packedWt = l.packWeights(ws, wo, true);
+            Sgemm.Operand packedWt = Sgemm.Operand.packed(l.packWeights(ws, wo, true), 0, l.packedWeightsAt(0, 1, true));
             Parallel.RangeBody items = (from, to) -> {
                 float[] col = SCRATCH.get(l.tileFloats());
                 for (int item = from; item < to; item++) {
@@ -285,12 +287,12 @@ final class CpuConv3d {
     @FunctionalInterface
     private interface TapProduct {
         /**
-         * @param taps   the tap weights, w_kt[g] (M x Cin/G) at {@code tapAt + g * M * Cin/G}
+         * @param kt     the tap (its packed weights: {@link Layer#packedWeightsAt})
          * @param outPos the first output position the tap writes, {@code len} of them per channel
          * @param inPos  the input position it reads there
          * @param beta   0 for the first product into a zero or unwritten output, else 1
          */
-        void run(float[] taps, int tapAt, int outPos, int inPos, int len, float beta);
+        void run(int kt, int outPos, int inPos, int len, float beta);
     }
 
     /**
@@ -389,16 +391,14 @@ final class CpuConv3d {
          * beta 1. With no covering tap every product adds, so the output must already hold its
          * starting value.
          */
-        void forEachTap(float[] ws, int wo, float firstBeta, TapProduct product) {
-            float[] taps = tapWeights(ws, wo);
-            int tapsOff = taps == ws ? wo : 0, lead = coveringTap();
+        void forEachTap(float firstBeta, TapProduct product) {
+            int lead = coveringTap();
             for (int i = -1; i < dims.kt(); i++) {
                 int kt = i < 0 ? lead : i;
                 if (kt < 0 || (i >= 0 && kt == lead)) continue;
                 int outPos = tapFirst(kt) * frame(), len = tapEnd(kt) * frame() - outPos;
                 if (len == 0) continue;
-                product.run(taps, tapsOff + kt * cout * cg, outPos, outPos + tapShift(kt) * frame(), len,
-                        kt == lead ? firstBeta : 1f);
+                product.run(kt, outPos, outPos + tapShift(kt) * frame(), len, kt == lead ? firstBeta : 1f);
             }
         }
 
@@ -411,33 +411,33 @@ final class CpuConv3d {
         }
 
         /**
-         * The weights of a time-only kernel as kT contiguous Cout x Cin/G matrices, tap after tap:
-         * w itself when kT = 1, else a copy in the calling thread's scratch buffer.
+         * The weights packed once per call as the products' A operand, in the calling thread's
+         * buffer, one block per (tap, group) ({@link #packedWeightsAt}): w[g] (M x K), or its
+         * transpose (K x M) for backward-data; for a time-only kernel, one block per tap kt:
+         * w[g, :, :, kt] (M x Cin/G, every kT-th float of w's rows) or its transpose.
          */
-        float[] tapWeights(float[] ws, int wo) {
-            int kt = dims.kt();
-            if (kt == 1) return ws;
-            float[] taps = SCRATCH.get(kt * cout * cg);
-            for (int o = 0; o < cout; o++) {
-                for (int c = 0; c < cg; c++) {
-                    for (int t = 0; t < kt; t++) taps[(t * cout + o) * cg + c] = ws[wo + (o * cg + c) * kt + t];
+        float[] packWeights(float[] ws, int wo, boolean transpose) {
+            int taps = packedTaps(), inner = k / taps, size = packedWeightsAt(0, 1, transpose);
+            float[] packed = PACKED_WEIGHTS.get(taps * groups * size);
+            for (int tap = 0; tap < taps; tap++) {
+                for (int grp = 0; grp < groups; grp++) {
+                    int at = wo + grp * m * k + tap, dst = packedWeightsAt(tap, grp, transpose); // (o, c) at at + o*k + c*taps
+                    if (transpose) Sgemm.packA(inner, m, ws, at, taps, k, packed, dst);
+                    else Sgemm.packA(m, inner, ws, at, k, taps, packed, dst);
                 }
             }
-            return taps;
+            return packed;
         }
 
-        /**
-         * The weights of every group packed once for all tiles of the call (in the calling
-         * thread's buffer): w[g] (M x K) as the product's A, or its transpose (K x M) for
-         * backward-data.
-         */
-        Sgemm.Operand packWeights(float[] ws, int wo, boolean transpose) {
-            int rows = transpose ? k : m, depth = transpose ? m : k, size = Sgemm.packedASize(rows, depth);
-            float[] packed = PACKED_WEIGHTS.get(groups * size);
-            for (int grp = 0; grp < groups; grp++) {
-                Sgemm.packA(transpose, rows, depth, ws, wo + grp * m * k, k, packed, grp * size);
-            }
-            return Sgemm.Operand.packed(packed, 0, size);
+        /** Where {@link #packWeights}'s block for tap {@code kt} and group {@code grp} starts. */
+        int packedWeightsAt(int kt, int grp, boolean transpose) {
+            int inner = k / packedTaps();
+            return (kt * groups + grp) * Sgemm.packedASize(transpose ? inner : m, transpose ? m : inner);
+        }
+
+        /** Weight blocks per group: the kT taps of a time-only kernel, else 1 (all of K). */
+        private int packedTaps() {
+            return shiftOnly() ? dims.kt() : 1;
         }
 
         int xItem() {

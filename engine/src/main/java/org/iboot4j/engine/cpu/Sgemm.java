@@ -133,15 +133,26 @@ public final class Sgemm {
     }
 
     /**
-     * Packs {@code op(A)} ({@code m x k}, stored as in {@link #sgemm}) into the packed A layout of
-     * {@link #multiply} at {@code dst[dstOffset ..]}, {@link #packedASize} floats.
+     * Packs an {@code m x k} matrix A, element {@code (i, p)} at
+     * {@code a[aOffset + i * rowStride + p * colStride]} (any positive strides: a transposed
+     * matrix, or every few floats of one), into the packed A layout of {@link #multiply} at
+     * {@code dst[dstOffset ..]}, {@link #packedASize} floats.
      */
-    public static void packA(boolean transA, int m, int k, float[] a, int aOffset, int lda,
+    public static void packA(int m, int k, float[] a, int aOffset, int rowStride, int colStride,
             float[] dst, int dstOffset) {
-        Operand source = Operand.matrix(a, aOffset, lda, 0, transA);
-        source.check("A", m, k, 0, 1);
+        if (m < 0 || k < 0 || rowStride < 1 || colStride < 1) {
+            throw new IllegalArgumentException("packA: m=" + m + " k=" + k + " rowStride=" + rowStride
+                    + " colStride=" + colStride);
+        }
+        if (m > 0 && k > 0) {
+            long last = aOffset + (long) (m - 1) * rowStride + (long) (k - 1) * colStride;
+            if (aOffset < 0 || last >= a.length) {
+                throw new IndexOutOfBoundsException("A spans [" + aOffset + ", " + (last + 1)
+                        + "] but the array has length " + a.length);
+            }
+        }
         Operand.packed(dst, dstOffset, 0).check("A", m, k, packedASize(m, k), 1);
-        SgemmPacking.pack(a, aOffset, source.colStride(), source.rowStride(), k, m, MR, dst, dstOffset);
+        SgemmPacking.pack(a, aOffset, colStride, rowStride, k, m, MR, dst, dstOffset);
     }
 
     /** Rows per panel of the packed A layout. */

@@ -125,14 +125,20 @@ class SgemmTest {
         for (int i = 0; i < m * k; i++) a[2 + i] = i + 1;
         float[] packed = new float[1 + Sgemm.packedASize(m, k)];
         Arrays.fill(packed, Float.NaN);
-        Sgemm.packA(false, m, k, a, 2, k, packed, 1);
+        Sgemm.packA(m, k, a, 2, k, 1, packed, 1);
         for (int i = 0; i < Sgemm.packedASize(m, k) / k; i++) {
             for (int p = 0; p < k; p++) {
                 float expected = i < m ? i * k + p + 1 : 0f; // A(i, p), rows past m zero
                 assertEquals(expected, packed[1 + i / mr * k * mr + p * mr + i % mr], "A(" + i + ", " + p + ")");
             }
         }
-        assertThrows(IndexOutOfBoundsException.class, () -> Sgemm.packA(false, m, k, a, 2, k, new float[10], 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> Sgemm.packA(m, k, a, 2, k, 1, new float[10], 0));
+        assertThrows(IndexOutOfBoundsException.class, () -> Sgemm.packA(m, k, a, 3, k, 1, packed, 1));
+        // every other float of each row (a tap of a temporal kernel): A(i, p) = a[i * 6 + 2p]
+        float[] strided = new float[m * 2 * k];
+        for (int i = 0; i < strided.length; i++) strided[i] = i;
+        Sgemm.packA(m, k, strided, 0, 2 * k, 2, packed, 0);
+        assertEquals(6 * 5 + 2 * 2, packed[5 + 2 * mr], "A(5, 2)");
     }
 
     @Test
@@ -228,8 +234,8 @@ class SgemmTest {
                 long stride = shareA ? 0 : size + padding;
                 float[] packed = new float[padding + (shareA ? 1 : batch) * (size + padding)];
                 for (int item = 0; item < (shareA ? 1 : batch); item++) {
-                    Sgemm.packA(transA, m, k, a.data, (int) (a.offset + item * a.stride), a.ld,
-                            packed, (int) (padding + item * stride));
+                    Sgemm.packA(m, k, a.data, (int) (a.offset + item * a.stride), transA ? 1 : a.ld,
+                            transA ? a.ld : 1, packed, (int) (padding + item * stride));
                 }
                 aOperand = Sgemm.Operand.packed(packed, padding, stride);
             }
