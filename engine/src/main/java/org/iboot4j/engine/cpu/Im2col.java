@@ -80,29 +80,58 @@ final class Im2col {
      * that matrix, columns past pt zero. Each row is gathered into a small per-thread buffer (it
      * stays in L1) and then copied a panel width at a time, which costs less than the GEMM
      * packing the row-major column matrix from L2 afterwards. With W stride 2 the kW rows of
-     * each (c, kt, kh) are gathered together ({@link StrideTwoRows}).
+     * each (c, kt, kh) are gathered together, straight into the panels ({@link StrideTwoRows}).
      */
     static void im2colPacked(float[] x, int xOff, Dims d, int p0, int pt, int groups, float[] col) {
         int nr = Sgemm.panelWidth(), rowsPerGroup = d.rows() / groups;
         int groupSize = Sgemm.packedBSize(rowsPerGroup, pt), width = groupSize / rowsPerGroup;
+        int panelStride = rowsPerGroup * nr;
         // rows are gathered a family at a time: the kW taps of one (c, kt, kh) for W stride 2, else one
         int family = StrideTwoRows.applies(d) ? d.kw() : 1;
         int grain = Math.max(1, GRAIN_FLOATS / (pt * family));
         Parallel.forRange(d.rows() / family, grain, (from, to) -> {
-            float[] rows = ROW.get(family * width);
-            for (int i = 0; i < family; i++) Arrays.fill(rows, i * width + pt, (i + 1) * width, 0f);
+            float[] row = family > 1 ? null : ROW.get(width);
+            if (row != null) Arrays.fill(row, pt, width, 0f);
             for (int f = from; f < to; f++) {
-                if (family > 1) StrideTwoRows.gather(x, xOff, d, f, p0, pt, rows, width);
-                else gatherColumnRow(x, xOff, d, f, p0, pt, rows, 0);
-                for (int i = 0; i < family; i++) {
-                    int r = f * family + i, g = r / rowsPerGroup;
-                    int dst = g * groupSize + (r - g * rowsPerGroup) * nr; // panel 0's row
+                int r = f * family, g = r / rowsPerGroup; // a family's rows are consecutive, in one group
+                int dst = g * groupSize + (r - g * rowsPerGroup) * nr; // panel 0's row r
+                if (family > 1) {
+                    StrideTwoRows.gather(x, xOff, d, f, p0, pt, col, dst, panelStride);
+                    for (int kw = 0; kw < family; kw++) zeroPanels(col, dst + kw * nr, panelStride, pt, width - pt);
+                } else {
+                    gatherColumnRow(x, xOff, d, f, p0, pt, row, 0);
                     for (int j = 0; j < width; j += nr) {
-                        System.arraycopy(rows, i * width + j, col, dst + j * rowsPerGroup, nr); // panel j / nr
+                        System.arraycopy(row, j, col, dst + j / nr * panelStride, nr); // panel j / nr
                     }
                 }
             }
         });
+    }
+
+    /**
+     * Copies {@code src[s .. s + len)} to positions {@code [j, j + len)} of one packed row: position
+     * q lies in panel {@code q / NR} at {@code col[rowAt + (q / NR) * panelStride + q % NR]}.
+     */
+    static void toPanels(float[] src, int s, float[] col, int rowAt, int panelStride, int j, int len) {
+        int nr = Sgemm.panelWidth();
+        while (len > 0) {
+            int in = j % nr, n = Math.min(nr - in, len);
+            System.arraycopy(src, s, col, rowAt + j / nr * panelStride + in, n);
+            s += n;
+            j += n;
+            len -= n;
+        }
+    }
+
+    /** Zeroes positions {@code [j, j + len)} of one packed row (laid out as in {@link #toPanels}). */
+    static void zeroPanels(float[] col, int rowAt, int panelStride, int j, int len) {
+        int nr = Sgemm.panelWidth();
+        while (len > 0) {
+            int in = j % nr, n = Math.min(nr - in, len), at = rowAt + j / nr * panelStride + in;
+            Arrays.fill(col, at, at + n, 0f);
+            j += n;
+            len -= n;
+        }
     }
 
     /** Column row {@code r} (input channel, tap) for positions {@code [p0, p0 + pt)} into {@code dst[at..]}. */
