@@ -46,6 +46,8 @@ import org.iboot4j.kernels.cuda.GpuAugment;
  *   <li>5e-3 (GEMM) / 1e-2 (convolution): TF32 tensor cores, inputs rounded to 10-bit mantissas;</li>
  *   <li>1e-4 bf16 GEMM: both sides multiply the same bf16-rounded inputs (exact products),
  *       only the FP32 accumulation order differs.</li>
+ *   <li>the fused bias + activation: 0 for the identity and ReLU forward and dx, 1e-6 for their
+ *       bias gradient, 1e-5 for GELU and QuickGELU (see {@code biasActivation} below).</li>
  *   <li>the fused augmentation: 0 without contrast and blur (the PTX repeats the twin's f32
  *       operations in order, all {@code .rn}); 1e-5 with them (the frame's mean luma is summed
  *       in another order, the blur weights use a 2-ulp exp; both are a few ulp of values of
