@@ -31,11 +31,6 @@ public enum FusedActivation {
         return op;
     }
 
-    /** f(x), the scalar definition (as {@link UnaryOp#apply}). */
-    public float apply(float x) {
-        return op == null ? x : op.apply(x);
-    }
-
     /** g f'(x) from the pre-activation x (as the {@code *_GRAD} {@link BinaryOp#apply}). */
     public float gradient(float x, float g) {
         return gradient == null ? g : gradient.apply(x, g);
