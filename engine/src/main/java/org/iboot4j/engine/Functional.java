@@ -1,6 +1,7 @@
 package org.iboot4j.engine;
 
 import org.iboot4j.engine.backend.ConvGeometry;
+import org.iboot4j.engine.backend.FusedActivation;
 import org.iboot4j.engine.backend.PoolGeometry;
 
 /**
@@ -23,6 +24,16 @@ public final class Functional {
     /** torch.where(condition, a, b): condition (bool) ? a : b, broadcast. */
     public static Tensor where(Tensor condition, Tensor a, Tensor b) {
         return IndexOps.where(condition, a, b);
+    }
+
+    /**
+     * act(x + bias), bias (D) added along the last dimension of x (..., D): a linear layer's bias
+     * and the activation after it fused into one op (see {@link FusedActivation}). The same values
+     * as {@code x.add(bias)} then the activation, bit for bit on the CPU, gradients included; the
+     * backward graph keeps x only, not the sum as well.
+     */
+    public static Tensor biasActivation(Tensor x, Tensor bias, FusedActivation act) {
+        return BiasActivationOp.biasActivation(x, bias, act);
     }
 
     /** F.layer_norm over the trailing {@code normalizedShape}; weight and bias may be null. */

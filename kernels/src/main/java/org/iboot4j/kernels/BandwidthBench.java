@@ -8,6 +8,7 @@ import java.util.function.Function;
 import org.iboot4j.engine.DType;
 import org.iboot4j.engine.Tensor;
 import org.iboot4j.engine.backend.BinaryOp;
+import org.iboot4j.engine.backend.FusedActivation;
 import org.iboot4j.engine.backend.ReduceOp;
 import org.iboot4j.engine.backend.SgdStep;
 import org.iboot4j.engine.backend.UnaryOp;
@@ -31,7 +32,8 @@ import org.iboot4j.kernels.cuda.MemoryScope;
  * the kernel is limited by something else (re-reads that miss, latency, too few blocks, math).
  *
  * <p>Sizes: 2^26 floats (256 MiB per operand) for the elementwise family, reductions and the
- * optimiser; 65536 rows for the row-wise kernels; 32 clips of 8 frames, 240x320 to 224x224 for
+ * optimiser; 65536 rows for the row-wise kernels; 16384 x 3072 (ViT-B/16's fc1 output) for the
+ * bias + activation; 32 clips of 8 frames, 240x320 to 224x224 for
  * the augmentation. {@code quick} shrinks all of them (a smoke run, e.g. on the fake driver).
  */
 final class BandwidthBench {
@@ -74,6 +76,21 @@ final class BandwidthBench {
         k.add(new Kernel("binary_add_f32", vec, 3 * n4, b -> {
             Tensor x = filled(b, 0.5, n), y = filled(b, 0.25, n), z = Tensor.empty(b, DType.F32, n);
             return () -> b.binary(BinaryOp.ADD, x, y, z);
+        }));
+        // bias + activation at ViT-B/16's fc1 output width (3072): read x, write y (the bias row is
+        // cached); backward: read g, x, write dx (the f64 column partials, 8 S D bytes, are negligible)
+        int fcRows = quick ? 16 : 16384, fcWidth = quick ? 96 : 3072;
+        String fc1 = "(" + fcRows + ", " + fcWidth + ")";
+        long fc1Bytes = 4L * fcRows * fcWidth;
+        k.add(new Kernel("bias_act_forward_f32 (GELU)", fc1, 2 * fc1Bytes + 4L * fcWidth, b -> {
+            Tensor x = filled(b, 0.5, fcRows, fcWidth), bias = filled(b, 0.25, fcWidth);
+            Tensor y = Tensor.empty(b, DType.F32, fcRows, fcWidth);
+            return () -> b.biasActivation(x, bias, FusedActivation.GELU, y);
+        }));
+        k.add(new Kernel("bias_act_backward_f32 + bias_grad (GELU)", fc1, 3 * fc1Bytes + 8L * fcWidth, b -> {
+            Tensor x = filled(b, 0.5, fcRows, fcWidth), bias = filled(b, 0.25, fcWidth), g = filled(b, 0.125, fcRows, fcWidth);
+            Tensor dx = Tensor.empty(b, DType.F32, fcRows, fcWidth), db = Tensor.empty(b, DType.F32, fcWidth);
+            return () -> b.biasActivationBackward(g, x, bias, FusedActivation.GELU, dx, db);
         }));
         // full sum: read x (the second pass over the block partials is negligible)
         k.add(new Kernel("reduce_f32 (SUM, all)", vec, n4, b -> {

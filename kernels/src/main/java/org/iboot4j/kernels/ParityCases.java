@@ -13,6 +13,7 @@ import org.iboot4j.engine.backend.Backend;
 import org.iboot4j.engine.backend.Backends;
 import org.iboot4j.engine.backend.BinaryOp;
 import org.iboot4j.engine.backend.ConvGeometry;
+import org.iboot4j.engine.backend.FusedActivation;
 import org.iboot4j.engine.backend.PoolGeometry;
 import org.iboot4j.engine.backend.ReduceOp;
 import org.iboot4j.engine.backend.SgdStep;
@@ -45,6 +46,8 @@ import org.iboot4j.kernels.cuda.GpuAugment;
  *   <li>5e-3 (GEMM) / 1e-2 (convolution): TF32 tensor cores, inputs rounded to 10-bit mantissas;</li>
  *   <li>1e-4 bf16 GEMM: both sides multiply the same bf16-rounded inputs (exact products),
  *       only the FP32 accumulation order differs.</li>
+ *   <li>the fused bias + activation: 0 for the identity and ReLU forward and dx, 1e-6 for their
+ *       bias gradient, 1e-5 for GELU and QuickGELU (see {@code biasActivation} below).</li>
  *   <li>the fused augmentation: 0 without contrast and blur (the PTX repeats the twin's f32
  *       operations in order, all {@code .rn}); 1e-5 with them (the frame's mean luma is summed
  *       in another order, the blur weights use a 2-ulp exp; both are a few ulp of values of
@@ -175,6 +178,7 @@ public final class ParityCases {
     public static List<Case> all(boolean large) {
         List<Case> c = new ArrayList<>();
         elementwise(c);
+        biasActivation(c, large);
         reductions(c, large);
         linearAlgebra(c, large);
         normalisation(c);
@@ -259,6 +263,38 @@ public final class ParityCases {
                 b.where(cond, x, y, out);
                 b.where(cond, xl, yl, outL);
             }, out, outL);
+        }));
+    }
+
+    /**
+     * The fused bias + activation, forward and backward, for every activation. Tolerances: 0 for
+     * the identity and ReLU forward and dx (the same float add and selection as the CPU); 1e-6
+     * for their bias gradient (f64 column sums in another order, then one rounding); 1e-5 for
+     * GELU and QuickGELU (f32 transcendentals against the CPU's double, as their unary and
+     * *_GRAD cases). The wide case splits its rows over several block rows (the two-pass bias
+     * sum); the 5-row case is one split (gradBias written directly) and asks for no dx.
+     */
+    private static void biasActivation(List<Case> c, boolean large) {
+        int[] wide = large ? new int[] {8, 197, 3072} : new int[] {300, 1000};
+        int n = numel(wide), d = wide[wide.length - 1];
+        for (FusedActivation act : FusedActivation.values()) {
+            boolean exact = act == FusedActivation.IDENTITY || act == FusedActivation.RELU;
+            c.add(new Case("bias + " + act + " forward", s(wide), exact ? 0 : 1e-5, b -> {
+                float[] xs = normal(500 + act.ordinal(), n);
+                for (int i = 0; i < n; i += 97) xs[i] *= 4; // reach the tails
+                Tensor x = on(b, xs, wide), bias = on(b, normal(510, d), d), out = empty(b, DType.F32, wide);
+                return prepared(() -> b.biasActivation(x, bias, act, out), out);
+            }));
+            c.add(new Case("bias + " + act + " backward", s(wide), exact ? 1e-6 : 1e-5, b -> {
+                Tensor x = on(b, normal(520 + act.ordinal(), n), wide), bias = on(b, normal(530, d), d);
+                Tensor g = on(b, normal(540, n), wide), gx = empty(b, DType.F32, wide), gb = empty(b, DType.F32, d);
+                return prepared(() -> b.biasActivationBackward(g, x, bias, act, gx, gb), gx, gb);
+            }));
+        }
+        c.add(new Case("bias + GELU backward, bias gradient only", s(5, 40), 1e-5, b -> {
+            Tensor x = on(b, normal(550, 200), 5, 40), bias = on(b, normal(551, 40), 40), g = on(b, normal(552, 200), 5, 40);
+            Tensor gb = empty(b, DType.F32, 40);
+            return prepared(() -> b.biasActivationBackward(g, x, bias, FusedActivation.GELU, null, gb), gb);
         }));
     }
 

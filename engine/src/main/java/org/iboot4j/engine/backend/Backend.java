@@ -59,6 +59,25 @@ public interface Backend {
     /** out = condition ? a : b; all three already have {@code out}'s shape. */
     void where(Tensor condition, Tensor a, Tensor b, Tensor out);
 
+    // ---- bias + activation (fused) ------------------------------------------------------
+
+    /**
+     * out = act(x + bias): x (..., D), bias (D) added along the last dimension (a linear layer's
+     * bias), out the shape of x; all three contiguous. Element for element the same value as
+     * {@link #binary} ADD followed by {@link #unary} of {@code act} (on the CPU the same bits),
+     * in one pass over memory.
+     */
+    void biasActivation(Tensor x, Tensor bias, FusedActivation act, Tensor out);
+
+    /**
+     * Gradients of {@link #biasActivation} from its pre-bias input x (x + bias is recomputed,
+     * not saved): gradX = act.gradient(x + bias, gradOut), and gradBias (D) = gradX summed over
+     * every dimension but the last. gradOut and x are contiguous (..., D); gradX (..., D) or
+     * gradBias (D) may be null when not wanted.
+     */
+    void biasActivationBackward(Tensor gradOut, Tensor x, Tensor bias, FusedActivation act,
+            Tensor gradX, Tensor gradBias);
+
     // ---- reductions ----------------------------------------------------------------------
 
     /** Reduces {@code dims} of {@code x}; {@code out} has x's shape with those dims set to 1. */

@@ -50,12 +50,27 @@ final class CpuElementwise {
     static void unary(UnaryOp op, Tensor x, Tensor out) {
         float[] xs = storage(x).floats(), o = storage(out).floats();
         loop(out, x).forEach(StridedLoop.GRAIN, (n, off, step) -> {
-            int oo = off[0], xo = off[1], xstep = step[1], i = 0;
-            if (xstep == 1 && (op == UnaryOp.GELU || op == UnaryOp.QUICK_GELU || op == UnaryOp.RELU)) {
-                i = activationVectors(op, xs, xo, o, oo, n);
+            int oo = off[0], xo = off[1], xstep = step[1];
+            if (xstep == 1) {
+                unaryRun(op, xs, xo, o, oo, n);
+            } else {
+                for (int i = 0; i < n; i++) o[oo + i] = op.apply(xs[xo + i * xstep]);
             }
-            for (; i < n; i++) o[oo + i] = op.apply(xs[xo + i * xstep]);
         });
+    }
+
+    /**
+     * o[oo + i] = op(x[xo + i]) for i < n, both unit-stride (o may be x itself, in place): the
+     * whole vectors by {@link #activationVectors} where op is an activation, the rest by
+     * {@link UnaryOp#apply}. The fused bias + activation runs its chunks through this too, so
+     * it gives the same bits as this unary op.
+     */
+    static void unaryRun(UnaryOp op, float[] x, int xo, float[] o, int oo, int n) {
+        int i = 0;
+        if (op == UnaryOp.GELU || op == UnaryOp.QUICK_GELU || op == UnaryOp.RELU) {
+            i = activationVectors(op, x, xo, o, oo, n);
+        }
+        for (; i < n; i++) o[oo + i] = op.apply(x[xo + i]);
     }
 
     /**

@@ -6,6 +6,7 @@ import org.iboot4j.engine.Tensor;
 import org.iboot4j.engine.backend.Backend;
 import org.iboot4j.engine.backend.BinaryOp;
 import org.iboot4j.engine.backend.ConvGeometry;
+import org.iboot4j.engine.backend.FusedActivation;
 import org.iboot4j.engine.backend.PoolGeometry;
 import org.iboot4j.engine.backend.ReduceOp;
 import org.iboot4j.engine.backend.SgdStep;
@@ -274,6 +275,17 @@ public final class CudaBackend implements Backend {
     @Override
     public void where(Tensor condition, Tensor a, Tensor b, Tensor out) {
         scoped(() -> gpu().elementwise.where(condition, a, b, out));
+    }
+
+    @Override
+    public void biasActivation(Tensor x, Tensor bias, FusedActivation act, Tensor out) {
+        scoped(() -> gpu().biasActivation.forward(x, bias, act, out));
+    }
+
+    @Override
+    public void biasActivationBackward(Tensor gradOut, Tensor x, Tensor bias, FusedActivation act, Tensor gradX,
+            Tensor gradBias) {
+        scoped(() -> gpu().biasActivation.backward(gradOut, x, bias, act, gradX, gradBias));
     }
 
     @Override

@@ -28,6 +28,7 @@ public final class Gpu implements AutoCloseable {
     final Cudnn cudnn;
     final String cublasLibrary, cudnnLibrary, cudnnVersion;
     final GpuElementwise elementwise;
+    final GpuBiasActivation biasActivation;
     final GpuReduce reduce;
     final GpuMatmul matmul;
     final GpuNormalization normalization;
@@ -57,6 +58,7 @@ public final class Gpu implements AutoCloseable {
                 context.device(), Cublas.versionString(cublas.version()), cublasLibrary, cudnnVersion, cudnnLibrary,
                 tf32 ? "TF32 on" : "FP32 (TF32 off)");
         elementwise = new GpuElementwise(this);
+        biasActivation = new GpuBiasActivation(this);
         reduce = new GpuReduce(this);
         matmul = new GpuMatmul(this);
         normalization = new GpuNormalization(this);

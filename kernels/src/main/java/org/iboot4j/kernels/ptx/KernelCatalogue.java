@@ -216,6 +216,28 @@ public final class KernelCatalogue {
                     geom), ew, "out = value"));
         }
 
+        // ---- bias_act.ptx ----
+        Param act = Param.s32("act", "FusedActivation ordinal: 0 identity, 1 ReLU, 2 GELU, 3 QuickGELU");
+        add(m, new Kernel("bias_act_forward_f32", PtxModule.BIAS_ACT, List.of(
+                Param.ptr("out", "f32 (rows, width)"), Param.ptr("x", "f32 (rows, width), contiguous"),
+                Param.ptr("bias", "f32 (width)"), Param.s32("n", "elements rows * width"),
+                Param.s32("width", "row length D"), act), ew,
+                "out = act(x + bias[i mod width]), as binary_add_f32 then unary_<act>_f32"));
+        add(m, new Kernel("bias_act_backward_f32", PtxModule.BIAS_ACT, List.of(
+                Param.ptr("gradX", "f32 (rows, width), 0 = none"),
+                Param.ptr("gradBias", "f32 (width), written directly when gridDim.y = 1; 0 = none"),
+                Param.ptr("partials", "f64 [gridDim.y][width] when gridDim.y > 1 (then bias_act_bias_grad_f32), else 0"),
+                Param.ptr("gradOut", "f32 (rows, width)"), Param.ptr("x", "f32 (rows, width): the pre-bias input"),
+                Param.ptr("bias", "f32 (width)"), Param.s32("rows", "number of rows"),
+                Param.s32("width", "row length D"), act),
+                new Launch(32, 8, "x: ceil(width / 32); y: row splits S (about 8 * SMs / x, at most ceil(rows / 8))"),
+                "dx = g act'(x + bias); the bias' column sums (f64) per row split"));
+        add(m, new Kernel("bias_act_bias_grad_f32", PtxModule.BIAS_ACT, List.of(
+                Param.ptr("gradBias", "f32 (width)"), Param.ptr("partials", "f64 [splits][width] from bias_act_backward_f32"),
+                Param.s32("splits", "gridDim.y of the backward launch"), Param.s32("width", "row length D")),
+                new Launch(ELEMENTWISE_BLOCK, 1, "ceil(width / 256) blocks, one thread per column (no grid stride)"),
+                "gradBias[j] = sum of partials[s][j] in split order (deterministic)"));
+
         // ---- reduce.ptx ----
         add(m, new Kernel("reduce_f32", PtxModule.REDUCE, List.of(
                 Param.ptr("out", "f32, outCount * gridDim.y values: out[o * gridDim.y + blockIdx.y]"),

@@ -18,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 public enum PtxModule {
     /** Unary/binary/comparison/where/copy/fill over strided, broadcast operands (generated). */
     ELEMENTWISE(null),
+    /** A linear layer's bias and its activation, fused: forward, backward, bias column sums. */
+    BIAS_ACT("ptx/bias_act.ptx"),
     /** Sum / max / min over a strided reduced range per output. */
     REDUCE("ptx/reduce.ptx"),
     /** Row softmax and log-softmax, forward and backward. */

@@ -153,7 +153,8 @@ public final class FakeDriverMain {
         System.out.print(md);
         check("bandwidth table: the copy reference and every kernel", md.contains("| cuMemcpyDtoDAsync (reference) | 1048576 bytes | 2097152 | 0.044 |")
                 && md.contains("| sgd_step_norms + sgd_step (LARS) |") && md.contains("| augment_clip x2 + blur_h + blur_v (contrast, blur) |")
-                && md.split("\\| 0\\.044 \\|", -1).length - 1 == 15 + 3 + 6, md); // 15 bandwidth rows, 3 GEMMs, 6 convs
+                && md.contains("| bias_act_backward_f32 + bias_grad (GELU) |")
+                && md.split("\\| 0\\.044 \\|", -1).length - 1 == 17 + 3 + 6, md); // 17 bandwidth rows, 3 GEMMs, 6 convs
         check("GEMM and conv3d tables in three and two precisions", md.contains("| bf16 | tiny | 64x32x48 |")
                 && md.contains("| tf32 | tiny stem |") && md.contains("| backward-filter |")
                 && md.contains("device not in PeakTable"), md);

@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.iboot4j.engine.DType;
 import org.iboot4j.engine.backend.BinaryOp;
+import org.iboot4j.engine.backend.FusedActivation;
 import org.iboot4j.engine.backend.UnaryOp;
 import org.iboot4j.kernels.ptx.KernelCatalogue.Kernel;
 import org.iboot4j.kernels.ptx.KernelCatalogue.Param;
@@ -108,11 +109,20 @@ class KernelCatalogueTest {
                 "layer_norm_forward_f32", "layer_norm_backward_f32", "layer_norm_param_grad_f32", "index_select",
                 "index_add_f32", "gather", "scatter_add_f32", "adaptive_avg_pool3d_forward_f32",
                 "adaptive_avg_pool3d_backward_f32", "sgd_step_norms", "sgd_step", "cosine_loss", "augment_clip",
-                "blur_h", "blur_v"}) {
+                "blur_h", "blur_v", "bias_act_forward_f32", "bias_act_backward_f32", "bias_act_bias_grad_f32"}) {
             assertTrue(KernelCatalogue.contains(named), named);
         }
         assertEquals(ElementwisePtx.kernelNames(),
                 KernelCatalogue.of(PtxModule.ELEMENTWISE).stream().map(Kernel::name).toList());
+    }
+
+    /** bias_act.ptx branches on FusedActivation's ordinal with these constants. */
+    @Test
+    void theFusedActivationOrdinalsAreTheOnesTheKernelsTest() {
+        assertEquals(List.of(FusedActivation.IDENTITY, FusedActivation.RELU, FusedActivation.GELU,
+                FusedActivation.QUICK_GELU), List.of(FusedActivation.values()));
+        assertEquals("FusedActivation ordinal: 0 identity, 1 ReLU, 2 GELU, 3 QuickGELU",
+                KernelCatalogue.get("bias_act_forward_f32").params().get(5).doc());
     }
 
     @Test

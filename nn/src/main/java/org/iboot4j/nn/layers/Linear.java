@@ -17,7 +17,17 @@ public final class Linear extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor y = x.matmul(weight.transpose(0, 1));
+        Tensor y = product(x);
         return bias == null ? y : y.add(bias);
+    }
+
+    /** act(x W^T + b), the bias and the activation as one fused op (the same values). */
+    public Tensor forward(Tensor x, Activation act) {
+        Tensor y = product(x);
+        return bias == null ? act.forward(y) : act.forwardWithBias(y, bias);
+    }
+
+    private Tensor product(Tensor x) {
+        return x.matmul(weight.transpose(0, 1));
     }
 }

@@ -4,7 +4,11 @@ import org.iboot4j.engine.Rng;
 import org.iboot4j.engine.Tensor;
 import org.iboot4j.nn.Module;
 
-/** fc1 -> activation -> fc2, the transformer feed-forward block (timm's Mlp naming). */
+/**
+ * fc1 -> activation -> fc2, the transformer feed-forward block (timm's Mlp naming). fc1's bias
+ * and the activation run as one fused op: the autograd graph keeps fc1's product only, not the
+ * biased sum as well (the widest tensor of a ViT block: 4x its width).
+ */
 public final class Mlp extends Module {
     public final Linear fc1, fc2;
     private final Activation act;
@@ -17,6 +21,6 @@ public final class Mlp extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        return fc2.forward(act.forward(fc1.forward(x)));
+        return fc2.forward(fc1.forward(x, act));
     }
 }
