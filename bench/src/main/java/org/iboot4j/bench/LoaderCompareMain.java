@@ -15,6 +15,7 @@ import org.iboot4j.data.dataset.VideoDataset;
 import org.iboot4j.data.loader.LoaderBenchmark;
 import org.iboot4j.data.loader.VideoClipSource;
 import org.iboot4j.data.video.VideoReader;
+import org.iboot4j.engine.cpu.Parallel;
 
 /**
  * The loader comparison ({@code bench/loader-compare.sh} runs it): clips per second of decode +
@@ -83,7 +84,8 @@ public final class LoaderCompareMain {
                 + o.stride() + "th (30 fps time base), 3 clips per video, batches of "
                 + LoaderBenchmark.config(ds, 1, o.frames(), o.stride()).batchSize() + " videos");
         meta.put("iboot4j", "Java " + Runtime.version() + ", FFmpeg " + VideoReader.ffmpegVersion()
-                + " (JavaCPP), ClipLoader worker threads, AugmentConfig.iboot()");
+                + " (JavaCPP), ClipLoader worker threads decode, each batch is augmented by the CPU backend"
+                + " (Backend.augmentClips on its " + Parallel.threads() + " threads), AugmentConfig.iboot()");
         PrintStream log = System.err;
         long self = ProcessHandle.current().pid();
         List<LoaderTable.Row> rows = new ArrayList<>();

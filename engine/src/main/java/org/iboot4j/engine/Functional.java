@@ -1,12 +1,17 @@
 package org.iboot4j.engine;
 
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import org.iboot4j.engine.backend.AugmentClip;
+import org.iboot4j.engine.backend.Backend;
 import org.iboot4j.engine.backend.ConvGeometry;
 import org.iboot4j.engine.backend.FusedActivation;
 import org.iboot4j.engine.backend.PoolGeometry;
 
 /**
  * The ops that are not methods of one tensor, named as in {@code torch} and
- * {@code torch.nn.functional}: joining, selecting, normalisation layers and losses.
+ * {@code torch.nn.functional}: joining, selecting, normalisation layers and losses; and the
+ * fused clip augmentation that makes a training batch.
  */
 public final class Functional {
     private Functional() {}
@@ -135,5 +140,20 @@ public final class Functional {
      */
     public static Tensor cosineRegressionLoss(Tensor target, Tensor online) {
         return LossOps.cosineRegressionLoss(target, online);
+    }
+
+    /**
+     * The fused clip augmentation ({@link Backend#augmentClips}) into a new float32
+     * (N, 3, frameCount, outH, outW) tensor on {@code backend}, N = {@code clips.size()}: clip n's
+     * frameCount uint8 frames of (H_n, W_n, 3) lie back to back in {@code frames}, clip after
+     * clip, and are transformed by {@code clips.get(n)}. The batch is checked first (sizes, crop
+     * windows, blur widths, the buffer's length; {@link AugmentClip#frameOffsets}). No gradient.
+     */
+    public static Tensor augmentClips(Backend backend, MemorySegment frames, List<AugmentClip> clips, int frameCount,
+            int outH, int outW) {
+        AugmentClip.frameOffsets(clips, frameCount, outH, outW, frames.byteSize());
+        Tensor out = Tensor.empty(backend, DType.F32, clips.size(), 3, frameCount, outH, outW);
+        backend.augmentClips(frames, List.copyOf(clips), out);
+        return out;
     }
 }

@@ -3,7 +3,7 @@ package org.iboot4j.data;
 /**
  * A clip of decoded video: {@code frames} RGB images of {@code height x width}, stored as
  * unsigned bytes in (T, H, W, 3) row-major order (frame, row, column, channel), the layout both
- * the decoder writes and the augmentation (CPU and, later, the fused GPU kernel) reads.
+ * the decoder writes and the fused augmentation ({@code Backend.augmentClips}, CPU or GPU) reads.
  */
 public record Frames(int frames, int height, int width, byte[] rgb) {
     public Frames {

@@ -3,7 +3,6 @@ package org.iboot4j.train;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -127,21 +126,13 @@ public final class LoaderBatches implements ClipBatches {
         return views;
     }
 
-    /** Batch {@code b} of epoch {@code e}, made in this thread and the common pool. */
+    /** Batch {@code b} of epoch {@code e}, its samples made in this thread and the common pool. */
     private List<Tensor> made(int e, int b) {
         if (order == null) order = loader.order(e);
-        int n = batchSize(), views = clipsPerVideo();
+        int n = batchSize();
         ClipLoader.Sample[] samples = new ClipLoader.Sample[n];
         IntStream.range(0, n).parallel().forEach(i -> samples[i] = loader.sample(e, order[b * n + i]));
-        int per = samples[0].views()[0].length;
-        List<Tensor> out = new ArrayList<>(views);
-        for (int v = 0; v < views; v++) {
-            float[] data = new float[n * per];
-            for (int i = 0; i < n; i++) System.arraycopy(samples[i].views()[v], 0, data, i * per, per);
-            int t = loader.config().frames(), s = loader.config().viewSize();
-            out.add(Tensor.of(data, n, 3, t, s, s));
-        }
-        return out;
+        return loader.batch(samples).views();
     }
 
     @Override

@@ -7,12 +7,12 @@ import java.util.Locale;
 import java.util.function.Function;
 import org.iboot4j.engine.DType;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.backend.AugmentClip;
 import org.iboot4j.engine.backend.BinaryOp;
 import org.iboot4j.engine.backend.FusedActivation;
 import org.iboot4j.engine.backend.ReduceOp;
 import org.iboot4j.engine.backend.SgdStep;
 import org.iboot4j.engine.backend.UnaryOp;
-import org.iboot4j.kernels.augment.AugmentClip;
 import org.iboot4j.kernels.cuda.CudaBackend;
 import org.iboot4j.kernels.cuda.DeviceBuffer;
 import org.iboot4j.kernels.cuda.GpuAugment;
@@ -163,9 +163,10 @@ final class BandwidthBench {
             byte[] u8 = new byte[(int) (clips * list.get(0).frameBytes(frames))];
             for (int i = 0; i < u8.length; i++) u8[i] = (byte) (i * 131 + (i >> 9));
             GpuAugment.Uploaded up = GpuAugment.upload(b, MemorySegment.ofArray(u8), list, frames, out, out); // in the row's scope
+            Tensor batch = Tensor.empty(b, DType.F32, clips, 3, frames, out, out);
             return () -> {
                 try (MemoryScope _ = MemoryScope.open()) {
-                    up.run();
+                    up.run(batch);
                 }
             };
         });

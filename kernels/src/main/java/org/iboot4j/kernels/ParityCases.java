@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.function.Function;
 import org.iboot4j.engine.DType;
 import org.iboot4j.engine.FloatFormats;
+import org.iboot4j.engine.Functional;
 import org.iboot4j.engine.Rng;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.backend.AugmentClip;
 import org.iboot4j.engine.backend.Backend;
 import org.iboot4j.engine.backend.Backends;
 import org.iboot4j.engine.backend.BinaryOp;
@@ -18,12 +20,9 @@ import org.iboot4j.engine.backend.PoolGeometry;
 import org.iboot4j.engine.backend.ReduceOp;
 import org.iboot4j.engine.backend.SgdStep;
 import org.iboot4j.engine.backend.UnaryOp;
-import org.iboot4j.kernels.augment.AugmentClip;
-import org.iboot4j.kernels.augment.CpuAugment;
 import org.iboot4j.kernels.cuda.Cublas;
 import org.iboot4j.kernels.cuda.CudaBackend;
 import org.iboot4j.kernels.cuda.DeviceBuffer;
-import org.iboot4j.kernels.cuda.GpuAugment;
 
 /**
  * The GPU-against-CPU parity cases, shared by {@code CudaParityTest} (JUnit, skipped without a
@@ -590,7 +589,7 @@ public final class ParityCases {
     }
 
 
-    // ---- the fused augmentation (GpuAugment against CpuAugment) ------------------------------------
+    // ---- the fused augmentation (Backend.augmentClips: GpuAugment against CpuAugment) ---------------
 
     private static void augmentation(List<Case> c) {
         float[] mean = {0.45f, 0.45f, 0.45f}, std = {0.225f, 0.225f, 0.225f};
@@ -610,7 +609,7 @@ public final class ParityCases {
                 b -> augment(b, contrastBlur, frames, out)));
     }
 
-    /** GpuAugment on the GPU, CpuAugment on the CPU, on the same random frames. */
+    /** The backend primitive (GpuAugment on the GPU, CpuAugment on the CPU) on the same random frames. */
     static Prepared augment(Backend b, List<AugmentClip> clips, int frames, int out) {
         long bytes = 0;
         for (AugmentClip a : clips) bytes += a.frameBytes(frames);
@@ -618,12 +617,10 @@ public final class ParityCases {
         byte[] u8 = new byte[r.length];
         for (int i = 0; i < r.length; i++) u8[i] = (byte) Math.min(255, (int) r[i]);
         Tensor[] result = new Tensor[1];
-        int[] shape = {clips.size(), 3, frames, out, out};
         return new Prepared() {
             @Override
             public void run() {
-                result[0] = b instanceof CudaBackend cuda ? GpuAugment.apply(cuda, u8, clips, frames, out, out)
-                        : on(b, CpuAugment.apply(MemorySegment.ofArray(u8), clips, frames, out, out), shape);
+                result[0] = Functional.augmentClips(b, MemorySegment.ofArray(u8), clips, frames, out, out);
             }
 
             @Override

@@ -1,5 +1,7 @@
 package org.iboot4j.engine.backend;
 
+import java.lang.foreign.MemorySegment;
+import java.util.List;
 import org.iboot4j.engine.DType;
 import org.iboot4j.engine.Tensor;
 
@@ -201,4 +203,17 @@ public interface Backend {
      * (including the 1/rows of the mean) to {@code gradK}, in the same pass.
      */
     void cosineLoss(Tensor q, Tensor k, Tensor loss, Tensor gradK);
+
+    // ---- data augmentation -----------------------------------------------------------------
+
+    /**
+     * The fused clip augmentation: N = {@code clips.size()} clips of uint8 frames, lying back to
+     * back in host memory {@code frames} (clip n's T frames of (H_n, W_n, 3), row-major; clips may
+     * differ in size), each transformed by its own {@link AugmentClip} (resize, crop, flip, colour
+     * jitter, grayscale, blur, normalisation; the same for all its frames) into the float32 out
+     * (N, 3, T, outH, outW), whose shape gives T and the crop size. {@code frames} is only read
+     * during the call. The CPU twin is {@code CpuAugment}; the caller has checked the batch with
+     * {@link AugmentClip#frameOffsets}.
+     */
+    void augmentClips(MemorySegment frames, List<AugmentClip> clips, Tensor out);
 }

@@ -1,7 +1,10 @@
 package org.iboot4j.engine.cpu;
 
+import java.lang.foreign.MemorySegment;
+import java.util.List;
 import org.iboot4j.engine.DType;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.backend.AugmentClip;
 import org.iboot4j.engine.backend.Backend;
 import org.iboot4j.engine.backend.BinaryOp;
 import org.iboot4j.engine.backend.ConvGeometry;
@@ -231,5 +234,11 @@ public final class CpuBackend implements Backend {
     @Override
     public void cosineLoss(Tensor q, Tensor k, Tensor loss, Tensor gradK) {
         CpuCosineLoss.forwardBackward(q, k, loss, gradK);
+    }
+
+    @Override
+    public void augmentClips(MemorySegment frames, List<AugmentClip> clips, Tensor out) {
+        CpuAugment.apply(frames, clips, out.size(2), out.size(3), out.size(4), CpuElementwise.storage(out).floats(),
+                out.offset());
     }
 }

@@ -1,13 +1,16 @@
 package org.iboot4j.data.augment;
 
 import java.util.Arrays;
+import org.iboot4j.data.Frames;
 import org.iboot4j.engine.Rng;
+import org.iboot4j.engine.backend.AugmentClip;
 
 /**
  * Every parameter of one clip's augmentation, drawn once and applied identically to all frames
  * of the clip. This record is the whole interface of the augmentation: {@link ClipAugmenter}
- * (the CPU reference) and the later fused GPU kernel both take it, so everything a kernel needs
- * is here explicitly.
+ * takes it, and {@link #toAugmentClip()} gives the engine's per-clip record of the fused
+ * augmentation primitive ({@code Backend.augmentClips}), which carries the same fields minus the
+ * crop size (common to a batch).
  *
  * <p>The pipeline, in order (each step as torchvision's functional op on float32 in [0, 1]):
  * <ol>
@@ -49,23 +52,13 @@ public record ClipAugmentation(
             throw new IllegalArgumentException("crop " + cropHeight + "x" + cropWidth + " at (" + cropTop + ", "
                     + cropLeft + ") is not inside the resized " + resizedHeight + "x" + resizedWidth + " frame");
         }
-        jitterOrder = jitterOrder.clone();
-        boolean[] seen = new boolean[4];
-        for (int op : jitterOrder) {
-            if (op < 0 || op > 3 || seen[op]) throw new IllegalArgumentException("bad jitter order " + Arrays.toString(jitterOrder));
-            seen[op] = true;
-        }
-        if (!(brightness >= 0 && contrast >= 0 && saturation >= 0 && hue >= -0.5f && hue <= 0.5f)) {
-            throw new IllegalArgumentException("jitter factors out of range: b=" + brightness + " c=" + contrast
-                    + " s=" + saturation + " h=" + hue);
-        }
-        if (!(blurSigma >= 0) || blurKernel < 1 || blurKernel % 2 == 0) {
-            throw new IllegalArgumentException("blur sigma " + blurSigma + " / kernel " + blurKernel + " invalid (kernel odd, sigma >= 0)");
-        }
+        // the jitter order and factors, the blur and the normalisation: the engine record's checks
+        new AugmentClip(sourceHeight, sourceWidth, resizedHeight, resizedWidth, cropTop, cropLeft, flip, brightness,
+                contrast, saturation, hue, jitterOrder, grayscale, blurSigma, blurKernel, mean, std);
         if (blurSigma > 0 && blurKernel / 2 >= Math.min(cropHeight, cropWidth)) {
             throw new IllegalArgumentException("blur kernel " + blurKernel + " too large for a " + cropHeight + "x" + cropWidth + " crop");
         }
-        if (mean.length != 3 || std.length != 3) throw new IllegalArgumentException("mean and std need three values");
+        jitterOrder = jitterOrder.clone();
         mean = mean.clone();
         std = std.clone();
     }
@@ -135,6 +128,20 @@ public record ClipAugmentation(
         }
         return new ClipAugmentation(sourceHeight, sourceWidth, size, rs[0], rs[1], top, left, size, size, false,
                 1f, 1f, 1f, 0f, new int[0], false, 0f, 1, mean, std);
+    }
+
+    /** The engine's record of these parameters, for {@code Backend.augmentClips} (the crop size is the batch's output size). */
+    public AugmentClip toAugmentClip() {
+        return new AugmentClip(sourceHeight, sourceWidth, resizedHeight, resizedWidth, cropTop, cropLeft, flip, brightness,
+                contrast, saturation, hue, jitterOrder, grayscale, blurSigma, blurKernel, mean, std);
+    }
+
+    /** Throws unless {@code clip}'s frames have the size these parameters were drawn for. */
+    public void checkFits(Frames clip) {
+        if (clip.height() != sourceHeight || clip.width() != sourceWidth) {
+            throw new IllegalArgumentException("augmentation drawn for " + sourceHeight + "x" + sourceWidth
+                    + " frames, clip is " + clip.height() + "x" + clip.width());
+        }
     }
 
     /** Whether any colour jitter op is applied. */

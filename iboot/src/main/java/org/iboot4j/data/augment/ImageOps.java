@@ -1,5 +1,7 @@
 package org.iboot4j.data.augment;
 
+import org.iboot4j.engine.cpu.CpuAugment;
+
 /**
  * The image operations of the clip augmentation, each with the semantics of torchvision 0.14's
  * functional ops on float tensors ({@code torchvision.transforms.functional_tensor}, as shipped
@@ -12,13 +14,14 @@ package org.iboot4j.data.augment;
  * place on three-channel RGB images of {@code h * w} pixels; those that change it return a new
  * array.
  *
- * <p>These are the readable CPU reference ("CPU twin") for the fused GPU augmentation kernel.
+ * <p>These are the augmentation one op at a time, each checked against torchvision by
+ * {@code AugmentGoldenTest}. The per-pixel formulas (resize taps, luma, hue, Gaussian kernel,
+ * blur, reflect padding) are the engine's fused augmentation's own ({@link CpuAugment}, which
+ * {@link ClipAugmenter} runs), so the fused pipeline and these ops share one copy of the math;
+ * {@code AugmentFormulaTest} checks that the fused pipeline equals these ops in sequence.
  */
 public final class ImageOps {
     private ImageOps() {}
-
-    /** torchvision's {@code rgb_to_grayscale} weights (0.2989, not ITU-R 601's 0.299). */
-    public static final float GRAY_R = 0.2989f, GRAY_G = 0.587f, GRAY_B = 0.114f;
 
     // ---- geometry ---------------------------------------------------------------------------
 
@@ -37,7 +40,7 @@ public final class ImageOps {
     /**
      * The source taps of one axis of a bilinear resize from {@code inSize} to {@code outSize}
      * samples (align_corners=False, no antialias), as PyTorch 1.13's CPU
-     * {@code upsample_bilinear2d} computes them: {@code scale = (float) in / out};
+     * {@code upsample_bilinear2d} computes them ({@link CpuAugment.Tap}): {@code scale = (float) in / out};
      * {@code src = (float) (scale * (dst + 0.5) - 0.5)} (the product is taken in double, as in
      * ATen), clamped at 0; {@code i0 = (int) src}, {@code i1 = i0 + 1} unless at the last
      * sample; {@code l1 = src - i0}, {@code l0 = 1 - l1}. When the sizes are equal the taps are
@@ -48,23 +51,12 @@ public final class ImageOps {
         public static Taps of(int inSize, int outSize, int first, int count) {
             int[] i0 = new int[count], i1 = new int[count];
             float[] l0 = new float[count], l1 = new float[count];
-            float scale = (float) inSize / outSize;
             for (int k = 0; k < count; k++) {
-                int dst = first + k;
-                if (inSize == outSize) {
-                    i0[k] = i1[k] = dst;
-                    l0[k] = 1f;
-                    l1[k] = 0f;
-                    continue;
-                }
-                float src = (float) (scale * (dst + 0.5) - 0.5);
-                if (src < 0) src = 0f;
-                int j = (int) src;
-                i0[k] = j;
-                i1[k] = j < inSize - 1 ? j + 1 : j;
-                float lambda = Math.min(Math.max(src - j, 0f), 1f);
-                l1[k] = lambda;
-                l0[k] = 1f - lambda;
+                CpuAugment.Tap t = CpuAugment.Tap.of(inSize, outSize, first + k);
+                i0[k] = t.i0();
+                i1[k] = t.i1();
+                l0[k] = t.l0();
+                l1[k] = t.l1();
             }
             return new Taps(i0, i1, l0, l1);
         }
@@ -132,7 +124,7 @@ public final class ImageOps {
 
     /** The luma of one pixel as torchvision computes it in float32: {@code (0.2989 r + 0.587 g) + 0.114 b}. */
     public static float gray(float r, float g, float b) {
-        return GRAY_R * r + GRAY_G * g + GRAY_B * b;
+        return CpuAugment.gray(r, g, b);
     }
 
     /** torchvision's {@code rgb_to_grayscale(img, num_output_channels=3)}: every channel becomes the luma. */
@@ -205,51 +197,16 @@ public final class ImageOps {
         checkRgb(img, hw);
         if (!(factor >= -0.5 && factor <= 0.5)) throw new IllegalArgumentException("hue factor " + factor + " is not in [-0.5, 0.5]");
         float shift = (float) factor;
+        float[] rgb = new float[3];
         for (int i = 0; i < hw; i++) {
-            float r = img[i], g = img[hw + i], b = img[2 * hw + i];
-            // _rgb2hsv
-            float maxc = Math.max(r, Math.max(g, b));
-            float minc = Math.min(r, Math.min(g, b));
-            boolean eqc = maxc == minc;
-            float cr = maxc - minc;
-            float s = cr / (eqc ? 1f : maxc);
-            float crDivisor = eqc ? 1f : cr;
-            float rc = (maxc - r) / crDivisor, gc = (maxc - g) / crDivisor, bc = (maxc - b) / crDivisor;
-            float h;
-            if (maxc == r) h = bc - gc;
-            else if (maxc == g) h = 2f + rc - bc;
-            else h = 4f + gc - rc;
-            h = (h / 6f + 1f) % 1f;                    // torch.fmod
-            // shift
-            h = remainder1(h + shift);
-            // _hsv2rgb
-            float h6 = h * 6f;
-            float fl = (float) Math.floor(h6);
-            float f = h6 - fl;
-            int sector = Math.floorMod((int) fl, 6);
-            float v = maxc;
-            float p = clamp01(v * (1f - s));
-            float q = clamp01(v * (1f - s * f));
-            float t = clamp01(v * (1f - s * (1f - f)));
-            float ro, go, bo;
-            switch (sector) {
-                case 0 -> { ro = v; go = t; bo = p; }
-                case 1 -> { ro = q; go = v; bo = p; }
-                case 2 -> { ro = p; go = v; bo = t; }
-                case 3 -> { ro = p; go = q; bo = v; }
-                case 4 -> { ro = t; go = p; bo = v; }
-                default -> { ro = v; go = p; bo = q; }
-            }
-            img[i] = ro;
-            img[hw + i] = go;
-            img[2 * hw + i] = bo;
+            rgb[0] = img[i];
+            rgb[1] = img[hw + i];
+            rgb[2] = img[2 * hw + i];
+            CpuAugment.hue(rgb, shift);
+            img[i] = rgb[0];
+            img[hw + i] = rgb[1];
+            img[2 * hw + i] = rgb[2];
         }
-    }
-
-    /** torch.remainder(x, 1.0) in float32: fmod, then + 1 when the result is negative. */
-    private static float remainder1(float x) {
-        float m = x % 1f;
-        return m < 0 ? m + 1f : m;
     }
 
     // ---- blur and normalisation -------------------------------------------------------------
@@ -259,19 +216,7 @@ public final class ImageOps {
      * {@code pdf = exp(-0.5 * (x / sigma)^2)}, {@code pdf / sum(pdf)}.
      */
     public static float[] gaussianKernel(int size, double sigma) {
-        if (size < 1 || size % 2 == 0) throw new IllegalArgumentException("Gaussian kernel size must be odd and positive, got " + size);
-        if (!(sigma > 0)) throw new IllegalArgumentException("Gaussian sigma must be positive, got " + sigma);
-        float[] k = new float[size];
-        float half = (size - 1) * 0.5f, sg = (float) sigma;
-        double sum = 0;
-        for (int i = 0; i < size; i++) {
-            float x = (-half + i) / sg;
-            k[i] = (float) Math.exp(-0.5f * (x * x));
-            sum += k[i];
-        }
-        float s = (float) sum;
-        for (int i = 0; i < size; i++) k[i] /= s;
-        return k;
+        return CpuAugment.gaussianKernel(size, (float) sigma);
     }
 
     /**
@@ -289,45 +234,9 @@ public final class ImageOps {
             throw new IllegalArgumentException("gaussian_blur: kernel " + size + " needs an image larger than "
                     + r + " pixels per side (reflect padding), got " + h + "x" + w);
         }
-        int[] rx = reflectTable(w, r), ry = reflectTable(h, r);
+        int[] rx = CpuAugment.reflectTable(w, r), ry = CpuAugment.reflectTable(h, r);
         float[] tmp = scratch != null && scratch.length >= h * w ? scratch : new float[h * w];
-        float[] padded = new float[w + 2 * r];
-        for (int ch = 0; ch < c; ch++) {
-            int base = ch * h * w;
-            // rows: tmp = img (*) k along x, on a reflect-padded copy of the row; the taps are
-            // summed in order j = 0..k-1 for every x (loop order chosen so the x loop vectorises)
-            for (int y = 0; y < h; y++) {
-                int row = base + y * w, out = y * w;
-                for (int p = 0; p < padded.length; p++) padded[p] = img[row + rx[p]];
-                for (int x = 0; x < w; x++) tmp[out + x] = 0f;
-                for (int j = 0; j < size; j++) {
-                    float kj = k[j];
-                    for (int x = 0; x < w; x++) tmp[out + x] += kj * padded[x + j];
-                }
-            }
-            // columns: img = tmp (*) k along y
-            for (int y = 0; y < h; y++) {
-                int out = base + y * w;
-                for (int x = 0; x < w; x++) img[out + x] = 0f;
-                for (int j = 0; j < size; j++) {
-                    float kj = k[j];
-                    int src = ry[y + j] * w;
-                    for (int x = 0; x < w; x++) img[out + x] += kj * tmp[src + x];
-                }
-            }
-        }
-    }
-
-    /** For padded positions p in [0, n + 2r): the source index of reflect padding (p - r mirrored into [0, n)). */
-    private static int[] reflectTable(int n, int r) {
-        int[] t = new int[n + 2 * r];
-        for (int p = 0; p < t.length; p++) {
-            int i = p - r;
-            if (i < 0) i = -i;
-            if (i >= n) i = 2 * (n - 1) - i;
-            t[p] = i;
-        }
-        return t;
+        for (int ch = 0; ch < c; ch++) CpuAugment.blurPlane(img, ch * h * w, h, w, k, rx, ry, tmp, 0f, 1f);
     }
 
     /** torchvision's {@code normalize}: {@code (x - mean[c]) / std[c]} per channel, in place. */
@@ -342,7 +251,7 @@ public final class ImageOps {
     // ---- helpers ----------------------------------------------------------------------------
 
     static float clamp01(float v) {
-        return v < 0f ? 0f : (v > 1f ? 1f : v);
+        return CpuAugment.clamp01(v);
     }
 
     private static void checkFactor(String what, double factor) {

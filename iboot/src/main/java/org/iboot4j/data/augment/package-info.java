@@ -5,9 +5,11 @@
  * same parameters for every frame of a clip.
  *
  * <p>{@link org.iboot4j.data.augment.AugmentConfig} holds the ranges and probabilities;
- * {@link org.iboot4j.data.augment.ClipAugmentation} one clip's drawn parameters (the record the
- * fused GPU kernel takes too); {@link org.iboot4j.data.augment.ClipAugmenter} applies it on the
- * CPU; {@link org.iboot4j.data.augment.ImageOps} holds the single ops, each matching
- * torchvision's functional op on float tensors.
+ * {@link org.iboot4j.data.augment.ClipAugmentation} one clip's drawn parameters (converted to the
+ * engine's {@code AugmentClip} for the fused {@code Backend.augmentClips} primitive, which makes
+ * training batches on the CPU or the GPU); {@link org.iboot4j.data.augment.ClipAugmenter} applies
+ * it to one clip on the CPU (the engine's {@code CpuAugment});
+ * {@link org.iboot4j.data.augment.ImageOps} holds the single ops, each matching torchvision's
+ * functional op on float tensors and sharing the engine's per-pixel formulas.
  */
 package org.iboot4j.data.augment;

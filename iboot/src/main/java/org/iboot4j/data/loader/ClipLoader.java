@@ -2,7 +2,6 @@ package org.iboot4j.data.loader;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -30,10 +29,11 @@ import org.iboot4j.data.dataset.VideoSample;
 import org.iboot4j.data.video.ClipSampler;
 import org.iboot4j.engine.Rng;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.backend.Backends;
 
 /**
- * Decodes and augments clips on a pool of worker threads and hands them out as batches of
- * tensors, in an order that does not depend on thread timing.
+ * Decodes clips on a pool of worker threads and hands them out as batches of augmented tensors,
+ * in an order that does not depend on thread timing.
  *
  * <pre>{@code
  * try (ClipLoader loader = new ClipLoader(dataset, source, LoaderConfig.train(8, seed).build())) {
@@ -55,6 +55,13 @@ import org.iboot4j.engine.Tensor;
  * cut into {@code testCrops} spatial views ({@link ClipAugmentation#testView}: the short side
  * resized to the crop size, left/centre/right or top/centre/bottom crops). Each view is
  * (3, T, S, S). A video is opened once per sample ({@link ClipSource#open}).
+ *
+ * <p><b>Augmentation.</b> The workers decode each view's uint8 clip and draw its
+ * {@link ClipAugmentation}; {@link Epoch#next()} then augments the batch on the current backend
+ * ({@link BatchAugmenter}: one {@code Backend.augmentClips} call per view, so on a GPU the
+ * frames travel as bytes and become floats on the device). The values are those of
+ * {@link ClipAugmenter} on each clip, bit for bit on the CPU. A queued sample holds its decoded
+ * frames, 3 bytes per source pixel: set {@code decodeShortSide} for high-resolution sources.
  *
  * <p><b>Determinism.</b> The epoch's order is a Fisher-Yates shuffle seeded by
  * {@code Seeds.mix(seed, epoch, -1)} (identity order when not shuffling). Everything about
@@ -83,8 +90,25 @@ public final class ClipLoader implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ClipLoader.class.getName());
     private static final AtomicInteger LOADERS = new AtomicInteger();
 
-    /** One decoded, augmented sample: its views, each (3, T, S, S) flattened. */
-    public record Sample(int sampleIndex, int videoIndex, int clipIndex, int label, float[][] views) {}
+    /**
+     * One decoded sample: per view its uint8 clip (the test views of a sample share one) and the
+     * augmentation drawn for it; {@link #batch} augments a batch of them.
+     */
+    public record Sample(int sampleIndex, int videoIndex, int clipIndex, int label, Frames[] clips,
+            ClipAugmentation[] augmentations) {
+        public Sample {
+            if (clips.length != augmentations.length) {
+                throw new IllegalArgumentException(clips.length + " clips but " + augmentations.length + " augmentations");
+            }
+        }
+
+        /** Its views augmented one at a time on the CPU ({@link ClipAugmenter}), each (3, T, S, S) flattened: its rows of a batch. */
+        public float[][] views() {
+            float[][] views = new float[clips.length][];
+            for (int v = 0; v < views.length; v++) views[v] = ClipAugmenter.apply(clips[v], augmentations[v]);
+            return views;
+        }
+    }
 
     private final VideoDataset dataset;
     private final ClipSource source;
@@ -231,8 +255,7 @@ public final class ClipLoader implements AutoCloseable {
             // No shortcut for files that failed before: a truncated file fails for some clips
             // only, and whether an earlier failure had been seen would depend on thread timing.
             try {
-                float[][] views = train ? trainViews(vs.path(), rng) : testViews(vs.path(), clip);
-                return new Sample(sampleIndex, video, clip, vs.label(), views);
+                return train ? trainSample(sampleIndex, video, vs, rng) : testSample(sampleIndex, video, clip, vs);
             } catch (Exception e) {
                 if (cancelled.get() || Thread.currentThread().isInterrupted()) {
                     throw new CancellationException("loader closed while reading " + vs.path());
@@ -270,32 +293,33 @@ public final class ClipLoader implements AutoCloseable {
     }
 
     /** rho clips at independent random times ({@link ClipSampler#trainingStarts}), each with its own augmentation. */
-    private float[][] trainViews(Path file, Rng rng) throws IOException {
-        try (ClipSource.Video video = source.open(file)) {
+    private Sample trainSample(int sampleIndex, int videoIndex, VideoSample vs, Rng rng) throws IOException {
+        try (ClipSource.Video video = source.open(vs.path())) {
             double[] starts = ClipSampler.trainingStarts(rng, duration(video), cfg.frames(), cfg.stride(), cfg.views());
-            float[][] views = new float[starts.length][];
+            Frames[] clips = new Frames[starts.length];
+            ClipAugmentation[] augs = new ClipAugmentation[starts.length];
             for (int v = 0; v < starts.length; v++) {
-                Frames f = read(video, file, starts[v]);
-                ClipAugmentation aug = ClipAugmentation.draw(cfg.augment(), rng, f.height(), f.width());
-                views[v] = ClipAugmenter.apply(f, aug);
+                clips[v] = read(video, vs.path(), starts[v]);
+                augs[v] = ClipAugmentation.draw(cfg.augment(), rng, clips[v].height(), clips[v].width());
             }
-            return views;
+            return new Sample(sampleIndex, videoIndex, 0, vs.label(), clips, augs);
         }
     }
 
     /** Test clip {@code clip} of K ({@link ClipSampler#testStarts}), cut into the spatial crops. */
-    private float[][] testViews(Path file, int clip) throws IOException {
-        try (ClipSource.Video video = source.open(file)) {
+    private Sample testSample(int sampleIndex, int videoIndex, int clip, VideoSample vs) throws IOException {
+        try (ClipSource.Video video = source.open(vs.path())) {
             double start = ClipSampler.testStarts(duration(video), cfg.frames(), cfg.stride(), cfg.testClips())[clip];
-            Frames f = read(video, file, start);
-            float[][] views = new float[cfg.testCrops()][];
-            for (int s = 0; s < views.length; s++) {
+            Frames f = read(video, vs.path(), start);
+            Frames[] clips = new Frames[cfg.testCrops()];
+            ClipAugmentation[] augs = new ClipAugmentation[clips.length];
+            for (int s = 0; s < clips.length; s++) {
                 int spatial = cfg.testCrops() == 1 ? 1 : s;
-                ClipAugmentation aug = ClipAugmentation.testView(f.height(), f.width(), cfg.testSize(), spatial,
+                clips[s] = f;
+                augs[s] = ClipAugmentation.testView(f.height(), f.width(), cfg.testSize(), spatial,
                         cfg.augment().mean(), cfg.augment().std());
-                views[s] = ClipAugmenter.apply(f, aug);
             }
-            return views;
+            return new Sample(sampleIndex, videoIndex, clip, vs.label(), clips, augs);
         }
     }
 
@@ -366,7 +390,7 @@ public final class ClipLoader implements AutoCloseable {
             taken += n;
             refill();
             if (taken >= limit) open.remove(this);
-            return assemble(samples);
+            return batch(samples);
         }
 
         /**
@@ -381,17 +405,14 @@ public final class ClipLoader implements AutoCloseable {
         }
     }
 
-    private ClipBatch assemble(Sample[] samples) {
-        int n = samples.length, views = cfg.viewsPerSample(), t = cfg.frames(), s = cfg.viewSize();
-        int per = 3 * t * s * s;
-        List<Tensor> tensors = new ArrayList<>(views);
-        for (int v = 0; v < views; v++) {
-            float[] data = new float[n * per];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(samples[i].views()[v], 0, data, i * per, per);
-            }
-            tensors.add(Tensor.of(data, n, 3, t, s, s));
-        }
+    /**
+     * A batch of samples (made by the workers or by {@link #sample}) as tensors: each view
+     * augmented on the current backend in one call ({@link BatchAugmenter}), plus labels and
+     * indices.
+     */
+    public ClipBatch batch(Sample[] samples) {
+        int n = samples.length;
+        List<Tensor> tensors = BatchAugmenter.views(Backends.current(), samples, cfg.frames(), cfg.viewSize());
         long[] labels = new long[n];
         int[] videos = new int[n], clips = new int[n];
         for (int i = 0; i < n; i++) {

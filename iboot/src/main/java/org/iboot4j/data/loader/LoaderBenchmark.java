@@ -9,7 +9,9 @@ import org.iboot4j.data.dataset.VideoDataset;
 
 /**
  * Clips per second of decode + augment through a {@link ClipLoader} (for the bench module and
- * for sizing a machine's data loading). Speed is reported, never asserted.
+ * for sizing a machine's data loading). Speed is reported, never asserted. The workers decode;
+ * each batch is augmented when it is taken, by the current backend (on the CPU: its
+ * {@code -Diboot.threads} pool), so "per core" counts the workers only.
  *
  * <pre>
  * java ... org.iboot4j.data.loader.LoaderBenchmark DATASET [CLIPS] [WORKERS] [FRAMES] [STRIDE]

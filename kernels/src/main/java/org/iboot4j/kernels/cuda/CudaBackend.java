@@ -1,8 +1,11 @@
 package org.iboot4j.kernels.cuda;
 
+import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.function.Supplier;
 import org.iboot4j.engine.DType;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.backend.AugmentClip;
 import org.iboot4j.engine.backend.Backend;
 import org.iboot4j.engine.backend.BinaryOp;
 import org.iboot4j.engine.backend.ConvGeometry;
@@ -403,5 +406,10 @@ public final class CudaBackend implements Backend {
     @Override
     public void cosineLoss(Tensor q, Tensor k, Tensor loss, Tensor gradK) {
         scoped(() -> gpu().loss.cosineLoss(q, k, loss, gradK));
+    }
+
+    @Override
+    public void augmentClips(MemorySegment frames, List<AugmentClip> clips, Tensor out) {
+        scoped(() -> GpuAugment.apply(this, frames, clips, out));
     }
 }

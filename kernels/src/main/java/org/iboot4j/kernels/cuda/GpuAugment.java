@@ -2,15 +2,16 @@ package org.iboot4j.kernels.cuda;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import org.iboot4j.engine.DType;
 import org.iboot4j.engine.Tensor;
-import org.iboot4j.kernels.augment.AugmentClip;
+import org.iboot4j.engine.backend.AugmentClip;
 import org.iboot4j.kernels.ptx.PtxStructs;
 
 /**
- * The fused clip augmentation on the GPU ({@code augment.ptx}; CPU twin
- * {@link org.iboot4j.kernels.augment.CpuAugment}): uint8 frames on the host in, a normalised
+ * The fused clip augmentation on the GPU, {@link CudaBackend#augmentClips} ({@code augment.ptx};
+ * CPU twin {@link org.iboot4j.engine.cpu.CpuAugment}): uint8 frames on the host in, a normalised
  * float32 (N, 3, T, outH, outW) tensor on the device out.
  *
  * <p>Steps: the frames (all clips back to back, clip n's (T, H, W, 3) at the running offset)
@@ -21,27 +22,22 @@ import org.iboot4j.kernels.ptx.PtxStructs;
  * blur. Cost: one host-to-device copy of the frames, one read of them (two with contrast), one
  * write of the output, two more reads and writes of the blurred clips.
  *
- * <p>The output tensor is allocated outside any scope this opens; the uploads and scratch
- * buffers go back to the allocator's cache when {@link #apply} returns (stream order keeps that
- * safe: later work on the stream that reuses them runs after these kernels).
+ * <p>The caller allocates the output tensor; the uploads and scratch buffers go back to the
+ * allocator's cache when {@link #apply} returns (stream order keeps that safe: later work on the
+ * stream that reuses them runs after these kernels). The host frames are copied (through the
+ * pinned staging buffer) before {@link #upload} returns, so the caller may reuse them at once.
  */
 public final class GpuAugment {
     private GpuAugment() {}
 
-    /** As {@link #apply(CudaBackend, MemorySegment, List, int, int, int)} from a byte array. */
-    public static Tensor apply(CudaBackend backend, byte[] frames, List<AugmentClip> clips, int frameCount, int outH, int outW) {
-        return apply(backend, MemorySegment.ofArray(frames), clips, frameCount, outH, outW);
-    }
-
     /**
-     * Augments N = {@code clips.size()} clips of {@code frameCount} frames each, whose uint8
-     * frames lie back to back in {@code frames} (heap or native memory), into a new float32
-     * (N, 3, frameCount, outH, outW) tensor on {@code backend}'s device.
+     * Augments N = {@code clips.size()} clips whose uint8 frames lie back to back in
+     * {@code frames} (heap or native memory) into {@code out}, a float32 (N, 3, T, outH, outW)
+     * tensor on {@code backend}'s device.
      */
-    public static Tensor apply(CudaBackend backend, MemorySegment frames, List<AugmentClip> clips, int frameCount,
-            int outH, int outW) {
-        try (Uploaded u = upload(backend, frames, clips, frameCount, outH, outW)) {
-            return u.run();
+    public static void apply(CudaBackend backend, MemorySegment frames, List<AugmentClip> clips, Tensor out) {
+        try (Uploaded u = upload(backend, frames, clips, out.size(2), out.size(3), out.size(4))) {
+            u.run(out);
         }
     }
 
@@ -64,10 +60,17 @@ public final class GpuAugment {
     public record Uploaded(Gpu gpu, DeviceBuffer frames, DeviceBuffer params, int clips, int frameCount, int outH, int outW,
             boolean contrast, boolean blur) implements AutoCloseable {
 
-        /** A new (N, 3, T, outH, outW) tensor: pass 0 if some clip has contrast, pass 1, the blur if some clip blurs. */
-        public Tensor run() {
+        /**
+         * Writes the batch to {@code out}, a contiguous float32 (N, 3, T, outH, outW) device tensor:
+         * pass 0 if some clip has contrast, pass 1, the blur if some clip blurs.
+         */
+        public void run(Tensor out) {
             int n = clips;
-            Tensor out = gpu.temp(DType.F32, n, 3, frameCount, outH, outW);
+            int[] shape = {n, 3, frameCount, outH, outW};
+            if (!Arrays.equals(out.shape(), shape) || !out.isContiguous() || out.dtype() != DType.F32) {
+                throw new IllegalArgumentException("augmentation output must be a contiguous float32 " + Arrays.toString(shape)
+                        + " tensor, got " + out.dtype() + " " + Arrays.toString(out.shape()));
+            }
             long o = gpu.ptr(out), f = frames.address(), p = params.address();
             try (MemoryScope _ = MemoryScope.open()) {
                 long lumaMean = contrast ? gpu.context.allocator().allocate(4L * n * frameCount).address() : 0;
@@ -83,7 +86,6 @@ public final class GpuAugment {
                             planeGrid);
                 }
             }
-            return out;
         }
 
         @Override

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.iboot4j.engine.DType;
+import org.iboot4j.engine.backend.AugmentClip;
 import org.iboot4j.engine.backend.BinaryOp;
 import org.iboot4j.engine.backend.UnaryOp;
 
@@ -110,8 +111,8 @@ public final class KernelCatalogue {
     /** Most blocks of {@code sgd_step_norms} (its last block sums this many partials). */
     public static final int SGD_NORMS_MAX_GRID = 1024;
 
-    /** Largest Gaussian kernel (taps) {@code blur_h} / {@code blur_v} accept: radius 63. */
-    public static final int BLUR_MAX_TAPS = 127;
+    /** Largest Gaussian kernel (taps) {@code blur_h} / {@code blur_v} accept: radius 63 (the engine's limit). */
+    public static final int BLUR_MAX_TAPS = AugmentClip.BLUR_MAX_TAPS;
 
     private static final Map<String, Kernel> KERNELS = build();
 

@@ -7,12 +7,13 @@ import java.lang.invoke.MethodHandle;
 import java.util.Arrays;
 import java.util.List;
 import org.iboot4j.engine.DType;
+import org.iboot4j.engine.Functional;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.backend.AugmentClip;
 import org.iboot4j.engine.backend.Backend;
 import org.iboot4j.engine.backend.Backends;
 import org.iboot4j.kernels.GpuBench;
 import org.iboot4j.kernels.ParityCases;
-import org.iboot4j.kernels.augment.AugmentClip;
 
 /**
  * Runs in a child JVM (see {@link FakeDriverTest}): loads the fake libcuda.so.1, libcublas.so.13
@@ -108,14 +109,14 @@ public final class FakeDriverMain {
                         false, 0f, 1, mean, std),
                 new AugmentClip(40, 40, 40, 40, 0, 0, false, 1f, 1f, 1f, 0f, new int[0],
                         true, 0.8f, 23, mean, std));
-        Tensor aug = GpuAugment.apply(b, new byte[4 * (48 * 64 + 40 * 40) * 3], clips, 4, 40, 40);
+        Tensor aug = Functional.augmentClips(b, MemorySegment.ofArray(new byte[4 * (48 * 64 + 40 * 40) * 3]), clips, 4, 40, 40);
         check("augmentation output shape", Arrays.equals(new int[] {2, 3, 4, 40, 40}, aug.shape()), Arrays.toString(aug.shape()));
         log = ((MemorySegment) driverLog.invokeExact()).reinterpret(1 << 16).getString(0);
         check("augment_clip pass 0 and pass 1, then blur_h and blur_v", log.split("launch augment_clip grid 4,2,1 block 256,1,1", -1)
                 .length == 3 && log.contains("launch blur_h grid 12,2,1 block 256,1,1")
                 && log.indexOf("launch blur_v grid 12,2,1") > log.indexOf("launch blur_h"), log);
         try {
-            GpuAugment.apply(b, new byte[10], clips, 4, 40, 40);
+            Functional.augmentClips(b, MemorySegment.ofArray(new byte[10]), clips, 4, 40, 40);
             check("a frame buffer of the wrong size is refused", false, "no exception");
         } catch (IllegalArgumentException e) {
             check("a frame buffer of the wrong size is refused", e.getMessage().contains("the buffer has 10"), e.getMessage());

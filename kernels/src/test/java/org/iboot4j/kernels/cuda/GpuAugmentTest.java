@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
-import org.iboot4j.kernels.augment.AugmentClip;
+import org.iboot4j.engine.backend.AugmentClip;
 import org.iboot4j.kernels.ptx.PtxStructs;
 import org.junit.jupiter.api.Test;
 

@@ -1,15 +1,14 @@
-package org.iboot4j.kernels.augment;
+package org.iboot4j.engine.backend;
 
 import java.util.Arrays;
 import java.util.List;
-import org.iboot4j.kernels.ptx.KernelCatalogue;
 
 /**
- * One clip's augmentation parameters as {@code augment.ptx} reads them (its {@code aug_params}
- * struct, packed by {@code PtxStructs.augment}), the same for every frame of the clip. The fields
- * are those of the iboot module's {@code ClipAugmentation}, minus what is common to a batch (the
- * output size, which is the crop size, and the frame count); the kernels module cannot see that
- * class (iboot depends on kernels, not the reverse), so a caller converts field by field.
+ * One clip's parameters for the fused clip augmentation ({@link Backend#augmentClips}), the same
+ * for every frame of the clip. The fields are those of the iboot module's
+ * {@code ClipAugmentation} (which converts itself with {@code toAugmentClip()}), minus what is
+ * common to a batch: the output size, which is the crop size, and the frame count. The GPU
+ * backend uploads it as {@code augment.ptx}'s {@code aug_params} struct.
  *
  * <p>The pipeline: bilinear resize of the {@code sourceHeight x sourceWidth} frame to
  * {@code resizedHeight x resizedWidth}, of which only the crop window at ({@code cropTop},
@@ -24,6 +23,9 @@ public record AugmentClip(int sourceHeight, int sourceWidth, int resizedHeight, 
         boolean grayscale, float blurSigma, int blurKernel, float[] mean, float[] std) {
 
     public static final int BRIGHTNESS = 0, CONTRAST = 1, SATURATION = 2, HUE = 3;
+
+    /** Largest Gaussian kernel (taps) accepted: radius 63, the shared-memory row of the GPU blur kernels. */
+    public static final int BLUR_MAX_TAPS = 127;
 
     public AugmentClip {
         if (sourceHeight < 1 || sourceWidth < 1 || resizedHeight < 1 || resizedWidth < 1 || cropTop < 0 || cropLeft < 0) {
@@ -40,9 +42,9 @@ public record AugmentClip(int sourceHeight, int sourceWidth, int resizedHeight, 
             throw new IllegalArgumentException("jitter factors out of range: b=" + brightness + " c=" + contrast
                     + " s=" + saturation + " h=" + hue);
         }
-        if (!(blurSigma >= 0) || blurKernel < 1 || blurKernel % 2 == 0 || blurKernel > KernelCatalogue.BLUR_MAX_TAPS) {
+        if (!(blurSigma >= 0) || blurKernel < 1 || blurKernel % 2 == 0 || blurKernel > BLUR_MAX_TAPS) {
             throw new IllegalArgumentException("blur sigma " + blurSigma + " / kernel " + blurKernel
-                    + " invalid (sigma >= 0, kernel odd, at most " + KernelCatalogue.BLUR_MAX_TAPS + ")");
+                    + " invalid (sigma >= 0, kernel odd, at most " + BLUR_MAX_TAPS + ")");
         }
         if (mean.length != 3 || std.length != 3) throw new IllegalArgumentException("mean and std need three values");
         mean = mean.clone();
@@ -87,7 +89,7 @@ public record AugmentClip(int sourceHeight, int sourceWidth, int resizedHeight, 
 
     /**
      * Byte offsets of each clip's frames in a buffer holding all clips back to back, in order;
-     * element N is the total. Checks what both the kernel and its twin rely on: at least one
+     * element N is the total. Checks what every backend relies on: at least one
      * clip, the crop window inside every resized frame, the blur's reflect padding inside the
      * crop, and a buffer of exactly the total size.
      */

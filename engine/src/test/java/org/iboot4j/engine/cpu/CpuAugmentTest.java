@@ -1,4 +1,4 @@
-package org.iboot4j.kernels.augment;
+package org.iboot4j.engine.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import org.iboot4j.engine.backend.AugmentClip;
 import org.junit.jupiter.api.Test;
 
-/** The augmentation's CPU twin on small examples worked out by hand (tolerances per assertion). */
+/** The CPU augmentation on small examples worked out by hand (tolerances per assertion). */
 class CpuAugmentTest {
     private static final float[] ZERO = {0, 0, 0}, ONE = {1, 1, 1};
 
