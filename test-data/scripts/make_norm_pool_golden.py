@@ -126,6 +126,25 @@ def ints(lo, hi, *shape):
     return torch.randint(lo, hi, shape).float()
 
 
+def wide_specials():
+    """(1, 2, 3, 5, 37) normal values with NaNs, infinities and signed zeros away from the first
+    row of the windows: two NaNs down one column, NaN next to a larger number, -inf, +inf, and a
+    -0/+0 tie in the vector part and in the tail of the rows."""
+    x = torch.randn(1, 2, 3, 5, 37)
+    x[0, 0, 1, 2, 9] = float("nan")
+    x[0, 0, 1, 3, 9] = float("nan")
+    x[0, 0, 2, 4, 12] = float("nan")
+    x[0, 0, 2, 4, 13] = 50.0
+    x[0, 1, 1, 3, 5] = float("-inf")
+    x[0, 1, 2, 2, 20] = float("inf")
+    x[0, 1, 2, 3, 35] = float("nan")
+    x[0, 1, 0, :, 24:28] = -1.0
+    x[0, 1, 0, 1, 25] = -0.0
+    x[0, 1, 0, 2, 24] = 0.0
+    x[0, 1, 0, 2, 25] = -0.0
+    return x
+
+
 def with_specials(*shape):
     """Normal values with two NaNs side by side (in one window: torch's CPU kernel takes the
     last), a -inf and an +inf planted in the first plane."""
@@ -147,6 +166,10 @@ case("maxpool_pad_all", lambda: [rn(2, 2, 5, 7, 6)], max_pool((3, 3, 3), (2, 2, 
 case("maxpool_overlap", lambda: [rn(1, 2, 4, 5, 6)], max_pool((2, 3, 3), (1, 1, 1), (1, 1, 0)))
 case("maxpool_ties", lambda: [ints(-2, 3, 2, 3, 3, 6, 7)], max_pool((2, 3, 3), (1, 2, 2), (0, 1, 1)))
 case("maxpool_specials", lambda: [with_specials(1, 2, 3, 5, 6)], max_pool((2, 2, 3), (1, 2, 2), (1, 1, 1)))
+# rows wider than a vector (16 floats with AVX-512): the vectorised column pass and its tail
+case("maxpool_wide_ties", lambda: [ints(-2, 3, 1, 3, 3, 7, 37)], max_pool((1, 3, 3), (1, 2, 2), (0, 1, 1)))
+case("maxpool_wide_specials", lambda: [wide_specials()], max_pool((2, 2, 3), (1, 2, 2), (1, 1, 1)))
+case("maxpool_wide_overlap", lambda: [ints(-1, 2, 1, 2, 4, 5, 40)], max_pool((2, 3, 3), (1, 1, 1), (1, 1, 0)))
 case("maxpool_noncontig", lambda: [rn(2, 3, 4, 9, 8)],
      max_pool((1, 3, 3), (1, 2, 2), (0, 1, 1), view=lambda x: x.permute(1, 0, 2, 4, 3)))
 

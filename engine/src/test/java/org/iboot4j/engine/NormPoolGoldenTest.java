@@ -162,6 +162,10 @@ class NormPoolGoldenTest {
         add("maxpool_overlap", maxPool(t3(2, 3, 3), t3(1, 1, 1), t3(1, 1, 0), false));
         add("maxpool_ties", maxPool(t3(2, 3, 3), t3(1, 2, 2), t3(0, 1, 1), false));
         add("maxpool_specials", maxPool(t3(2, 2, 3), t3(1, 2, 2), t3(1, 1, 1), false));
+        // rows wider than a vector: the vectorised column pass of MaxPoolColumns and its tail
+        add("maxpool_wide_ties", maxPool(t3(1, 3, 3), t3(1, 2, 2), t3(0, 1, 1), false));
+        add("maxpool_wide_specials", maxPool(t3(2, 2, 3), t3(1, 2, 2), t3(1, 1, 1), false));
+        add("maxpool_wide_overlap", maxPool(t3(2, 3, 3), t3(1, 1, 1), t3(1, 1, 0), false));
         add("maxpool_noncontig", maxPool(t3(1, 3, 3), t3(1, 2, 2), t3(0, 1, 1), false,
                 x -> x.permute(1, 0, 2, 4, 3)));
 

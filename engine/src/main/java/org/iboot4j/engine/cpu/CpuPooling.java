@@ -18,7 +18,8 @@ import org.iboot4j.engine.backend.PoolGeometry;
  *   <li>max-pool: window [i s - p, i s - p + k), padding never wins; the first maximum wins ties
  *       and a NaN wins over numbers (as PyTorch's CPU kernel: "v > max || isnan(v)", so among
  *       several NaNs the last one). The index is the flat position t H W + h W + w in the
- *       plane.</li>
+ *       plane. Computed separably ({@link MaxPoolColumns}): per output row, the maximum of each
+ *       input column over the window's (t, h) rows, then per output the best of its kW columns.</li>
  *   <li>average pool: the window's sum (in double) over the divisor, which is the window clipped
  *       to the padded input (count_include_pad) or to the input.</li>
  *   <li>adaptive average pool: output i of an axis of In inputs and Out outputs averages
@@ -40,32 +41,28 @@ final class CpuPooling {
         Axis at = Axis.pooled(in.t, o.t, g, 0), ah = Axis.pooled(in.h, o.h, g, 1), aw = Axis.pooled(in.w, o.w, g, 2);
         float[] xs = floats(x), os = floats(out);
         long[] is = longs(indices);
+        int wLo = o.w == 0 ? 0 : aw.lo[0], wHi = o.w == 0 ? 0 : aw.hi[o.w - 1]; // the columns any window reads
         long work = (long) o.size * g.kernel()[0] * g.kernel()[1] * g.kernel()[2];
         Parallel.forRange(in.planes, grain(work), (from, to) -> {
+            MaxPoolColumns columns = new MaxPoolColumns(in.w);
             for (int p = from; p < to; p++) {
                 int xb = in.base(p), ob = o.base(p), ib = ix.base(p);
                 for (int ot = 0; ot < o.t; ot++) {
-                    int t0 = at.lo[ot], t1 = at.hi[ot];
                     for (int oh = 0; oh < o.h; oh++) {
-                        int h0 = ah.lo[oh], h1 = ah.hi[oh];
-                        for (int ow = 0; ow < o.w; ow++) {
-                            int w0 = aw.lo[ow], w1 = aw.hi[ow];
-                            float best = Float.NEGATIVE_INFINITY;
-                            int bestAt = in.flat(t0, h0, w0);
+                        int t0 = at.lo[ot], t1 = at.hi[ot], h0 = ah.lo[oh], h1 = ah.hi[oh];
+                        boolean rows = t0 < t1 && h0 < h1;
+                        if (rows) {
                             for (int t = t0; t < t1; t++) {
                                 for (int h = h0; h < h1; h++) {
-                                    int row = xb + t * in.st + h * in.sh;
-                                    for (int w = w0; w < w1; w++) {
-                                        float v = xs[row + w * in.sw];
-                                        if (v > best || Float.isNaN(v)) {
-                                            best = v;
-                                            bestAt = in.flat(t, h, w);
-                                        }
-                                    }
+                                    columns.addRow(xs, in.at(xb, t, h, 0), in.sw, t * in.h + h, wLo, wHi, t == t0 && h == h0);
                                 }
                             }
-                            os[o.at(ob, ot, oh, ow)] = best;
-                            is[ix.at(ib, ot, oh, ow)] = bestAt;
+                        }
+                        for (int ow = 0; ow < o.w; ow++) {
+                            int w0 = aw.lo[ow], w1 = aw.hi[ow];
+                            int w = rows && w0 < w1 ? columns.best(w0, w1) : -1;
+                            os[o.at(ob, ot, oh, ow)] = w < 0 ? Float.NEGATIVE_INFINITY : columns.value[w];
+                            is[ix.at(ib, ot, oh, ow)] = w < 0 ? in.flat(t0, h0, w0) : columns.flat(w);
                         }
                     }
                 }
