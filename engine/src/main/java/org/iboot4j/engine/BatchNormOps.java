@@ -42,7 +42,7 @@ final class BatchNormOps {
         if (weight != null) scale = scale.mul(weight);
         Tensor shift = runningMean.mul(scale).neg();
         if (bias != null) shift = shift.add(bias);
-        return x.mul(scale.reshape(perChannel)).add(shift.reshape(perChannel));
+        return PointwiseOps.mulAdd(x, scale.reshape(perChannel), shift.reshape(perChannel));
     }
 
     private static Tensor train(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,

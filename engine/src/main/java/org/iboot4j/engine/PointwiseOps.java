@@ -32,6 +32,23 @@ final class PointwiseOps {
             n[1] ? g.mul(a) : null}, a, b);
     }
 
+    /**
+     * x * a + b in one pass, equal bit for bit to x.mul(a).add(b) (evaluation-mode batch-norm);
+     * the backward is theirs: dx = g a, da = g x, db = g.
+     */
+    static Tensor mulAdd(Tensor x, Tensor a, Tensor b) {
+        for (Tensor t : new Tensor[] {x, a, b}) t.requireDType("mul_add", DType.F32);
+        requireSameBackend("mul_add", x, a);
+        requireSameBackend("mul_add", x, b);
+        int[] shape = Shapes.broadcast("mul_add", Shapes.broadcast("mul_add", x.shape(), a.shape()), b.shape());
+        Tensor out = Tensor.empty(x.backend(), DType.F32, shape);
+        x.backend().mulAdd(x.detach().expand(shape), a.detach().expand(shape), b.detach().expand(shape), out);
+        return Autograd.record("mul_add", out, (g, n) -> new Tensor[] {
+            n[0] ? g.mul(a) : null,
+            n[1] ? g.mul(x) : null,
+            g}, x, a, b);
+    }
+
     /** d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -out/b. */
     static Tensor div(Tensor a, Tensor b) {
         Tensor out = binary("div", DIV, a, b);

@@ -248,6 +248,11 @@ public final class ParityCases {
                 return prepared(() -> b.binary(op, x, y, out), out);
             }));
         }
+        c.add(new Case("mul_add", s(4, 16, 8, 14) + " (per-channel a, b)", 1e-6, b -> {
+            Tensor x = on(b, normal(8, 4 * 16 * 8 * 14), 4, 16, 8, 14), out = empty(b, DType.F32, 4, 16, 8, 14);
+            Tensor a = on(b, normal(9, 16), 1, 16, 1, 1).expand(4, 16, 8, 14), bias = on(b, normal(11, 16), 1, 16, 1, 1).expand(4, 16, 8, 14);
+            return prepared(() -> b.mulAdd(x, a, bias, out), out);
+        }));
         c.add(new Case("where f32 / i64", s(32, 48) + " (broadcast)", 0, b -> {
             boolean[] m = new boolean[32 * 48];
             float[] r = uniform(5, m.length, 0, 1);

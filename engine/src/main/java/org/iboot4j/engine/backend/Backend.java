@@ -61,6 +61,14 @@ public interface Backend {
     /** out = condition ? a : b; all three already have {@code out}'s shape. */
     void where(Tensor condition, Tensor a, Tensor b, Tensor out);
 
+    /**
+     * out = x * a + b with two roundings, the product first (never a fused multiply-add), so
+     * that it equals {@code binary(MUL)} then {@code binary(ADD)} bit for bit in one pass; all
+     * three already have {@code out}'s shape. Evaluation-mode batch-norm is this with a and b
+     * per channel.
+     */
+    void mulAdd(Tensor x, Tensor a, Tensor b, Tensor out);
+
     // ---- bias + activation (fused) ------------------------------------------------------
 
     /**

@@ -109,6 +109,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void mulAdd(Tensor x, Tensor a, Tensor b, Tensor out) {
+        CpuElementwise.mulAdd(x, a, b, out);
+    }
+
+    @Override
     public void biasActivation(Tensor x, Tensor bias, FusedActivation act, Tensor out) {
         CpuBiasActivation.forward(x, bias, act, out);
     }

@@ -140,6 +140,25 @@ final class CpuElementwise {
         }
     }
 
+    /**
+     * out = x * a + b, the product rounded first (Java never contracts it into a fused
+     * multiply-add). The evaluation-mode batch-norm case, x unit-stride with a and b constant
+     * along each run (a channel's plane), is one plain loop over the plane.
+     */
+    static void mulAdd(Tensor x, Tensor a, Tensor b, Tensor out) {
+        float[] xs = storage(x).floats(), as = storage(a).floats(), bs = storage(b).floats(), o = storage(out).floats();
+        loop(out, x, a, b).forEach(StridedLoop.GRAIN, (n, off, step) -> {
+            if (step[1] == 1 && step[2] == 0 && step[3] == 0) {
+                float scale = as[off[2]], shift = bs[off[3]];
+                for (int i = 0; i < n; i++) o[off[0] + i] = xs[off[1] + i] * scale + shift;
+            } else {
+                for (int i = 0; i < n; i++) {
+                    o[off[0] + i] = xs[off[1] + i * step[1]] * as[off[2] + i * step[2]] + bs[off[3] + i * step[3]];
+                }
+            }
+        });
+    }
+
     static void where(Tensor condition, Tensor a, Tensor b, Tensor out) {
         boolean[] c = storage(condition).booleans();
         CpuStorage as = storage(a), bs = storage(b), o = storage(out);

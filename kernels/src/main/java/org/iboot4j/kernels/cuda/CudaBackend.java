@@ -280,6 +280,15 @@ public final class CudaBackend implements Backend {
         scoped(() -> gpu().elementwise.where(condition, a, b, out));
     }
 
+    /** The product into out, then out + b in place: two launches, the same roundings as the CPU's one pass. */
+    @Override
+    public void mulAdd(Tensor x, Tensor a, Tensor b, Tensor out) {
+        scoped(() -> {
+            gpu().elementwise.binary(BinaryOp.MUL, x, a, out);
+            gpu().elementwise.binary(BinaryOp.ADD, out, b, out);
+        });
+    }
+
     @Override
     public void biasActivation(Tensor x, Tensor bias, FusedActivation act, Tensor out) {
         scoped(() -> gpu().biasActivation.forward(x, bias, act, out));
