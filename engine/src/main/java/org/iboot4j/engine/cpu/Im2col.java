@@ -67,6 +67,13 @@ final class Im2col {
      * {@code [p0, p0 + pt)}: {@code rows * pt} floats at {@code col[0..]}.
      */
     static void im2col(float[] x, int xOff, Dims d, int p0, int pt, float[] col) {
+        if (StrideTwoRows.applies(d)) { // the kW rows of each (c, kt, kh) from one split of the input row
+            int kw = d.kw(), nr = Sgemm.panelWidth();
+            Parallel.forRange(d.rows() / kw, Math.max(1, GRAIN_FLOATS / (pt * kw)), (from, to) -> {
+                for (int f = from; f < to; f++) StrideTwoRows.gather(x, xOff, d, f, p0, pt, col, f * kw * pt, pt, nr);
+            });
+            return;
+        }
         int grain = Math.max(1, GRAIN_FLOATS / pt);
         Parallel.forRange(d.rows(), grain, (from, to) -> {
             for (int r = from; r < to; r++) gatherColumnRow(x, xOff, d, r, p0, pt, col, r * pt);
@@ -96,7 +103,7 @@ final class Im2col {
                 int r = f * family, g = r / rowsPerGroup; // a family's rows are consecutive, in one group
                 int dst = g * groupSize + (r - g * rowsPerGroup) * nr; // panel 0's row r
                 if (family > 1) {
-                    StrideTwoRows.gather(x, xOff, d, f, p0, pt, col, dst, panelStride);
+                    StrideTwoRows.gather(x, xOff, d, f, p0, pt, col, dst, nr, panelStride);
                     for (int kw = 0; kw < family; kw++) zeroPanels(col, dst + kw * nr, panelStride, pt, width - pt);
                 } else {
                     gatherColumnRow(x, xOff, d, f, p0, pt, row, 0);

@@ -25,13 +25,13 @@ final class StrideTwoRows {
 
     /**
      * Column rows {@code family * kW + kw} (kw < kW) for output positions {@code [p0, p0 + pt)},
-     * where family = (c * kT + kt) * kH + kh, written into the packed panels of
-     * {@link Im2col#im2colPacked}: row kw's position q at
-     * {@code col[rowAt + kw * NR + (q / NR) * panelStride + q % NR]}.
+     * where family = (c * kT + kt) * kH + kh, row kw's position q written to
+     * {@code col[rowAt + kw * rowStep + (q / NR) * panelStride + q % NR]}: the packed panels of
+     * {@link Im2col#im2colPacked} (rowStep NR, panelStride K NR) or the row-major column matrix
+     * of {@link Im2col#im2col} (rowStep pt, panelStride NR).
      */
     static void gather(float[] x, int xOff, Im2col.Dims d, int family, int p0, int pt, float[] col, int rowAt,
-            int panelStride) {
-        int nr = Sgemm.panelWidth();
+            int rowStep, int panelStride) {
         int kh = family % d.kh(), kt = family / d.kh() % d.kt(), c = family / (d.kh() * d.kt());
         int plane = xOff + c * d.inVol(), kW = d.kw(), padW = d.padW(), wo = d.wo();
         int lead = Math.floorDiv(-padW, 2), trail = Math.floorDiv(kW - 1 - padW, 2); // stream offsets
@@ -43,7 +43,7 @@ final class StrideTwoRows {
             int ti = to * d.strideT() - d.padT() + kt * d.dilT();
             int hi = ho * d.strideH() - d.padH() + kh * d.dilH();
             if (ti < 0 || ti >= d.t() || hi < 0 || hi >= d.h()) {
-                for (int kw = 0; kw < kW; kw++) Im2col.zeroPanels(col, rowAt + kw * nr, panelStride, j, span);
+                for (int kw = 0; kw < kW; kw++) Im2col.zeroPanels(col, rowAt + kw * rowStep, panelStride, j, span);
             } else {
                 // stream element k (k from wo0 + lead) holds input column 2k (even) or 2k + 1 (odd)
                 int first = wo0 + lead, count = span + trail - lead;
@@ -51,7 +51,7 @@ final class StrideTwoRows {
                 split(x, row, d.w(), first, count, streams, streamLength);
                 for (int kw = 0; kw < kW; kw++) {
                     int s = kw - padW, from = Math.floorMod(s, 2) * streamLength + Math.floorDiv(s, 2) - lead;
-                    Im2col.toPanels(streams, from, col, rowAt + kw * nr, panelStride, j, span);
+                    Im2col.toPanels(streams, from, col, rowAt + kw * rowStep, panelStride, j, span);
                 }
             }
             j += span;
