@@ -140,6 +140,7 @@ public final class Sgemm {
      */
     public static void packA(int m, int k, float[] a, int aOffset, int rowStride, int colStride,
             float[] dst, int dstOffset) {
+        Objects.requireNonNull(a, "A");
         if (m < 0 || k < 0 || rowStride < 1 || colStride < 1) {
             throw new IllegalArgumentException("packA: m=" + m + " k=" + k + " rowStride=" + rowStride
                     + " colStride=" + colStride);
