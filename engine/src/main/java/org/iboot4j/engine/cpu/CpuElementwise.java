@@ -81,14 +81,13 @@ final class CpuElementwise {
      */
     private static int activationVectors(UnaryOp op, float[] x, int xo, float[] o, int oo, int n) {
         int bound = VectorMath.SPECIES.loopBound(n);
+        if (op == UnaryOp.GELU) {
+            VectorMath.gelu(x, xo, o, oo, bound);
+            return bound;
+        }
         for (int i = 0; i < bound; i += VectorMath.VL) {
             FloatVector v = FloatVector.fromArray(VectorMath.SPECIES, x, xo + i);
-            FloatVector y = switch (op) {
-                case RELU -> v.max(0f);
-                case GELU -> VectorMath.gelu(v);
-                default -> VectorMath.quickGelu(v);
-            };
-            y.intoArray(o, oo + i);
+            (op == UnaryOp.RELU ? v.max(0f) : VectorMath.quickGelu(v)).intoArray(o, oo + i);
         }
         return bound;
     }
