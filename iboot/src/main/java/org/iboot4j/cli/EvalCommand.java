@@ -230,6 +230,15 @@ final class EvalCommand implements Runnable {
         }
     }
 
+    /** The SGD options the linear probe and the fine-tuning share. */
+    static final class SgdOptions {
+        @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+        double momentum = 0.9;
+
+        @Option(names = "--weight-decay", description = "Weight decay (default: ${DEFAULT-VALUE}).")
+        double weightDecay;
+    }
+
     /** The options of the evaluations on frozen features (k-NN, linear probe): train views and the cache. */
     static final class FrozenFeatures {
         @Option(names = "--train-clips", description = "Temporal clips per train video (default: ${DEFAULT-VALUE}).")
@@ -286,11 +295,8 @@ final class EvalCommand implements Runnable {
         @Option(names = "--batch-size", description = "Feature rows per step (default: ${DEFAULT-VALUE}).")
         int batch = 64;
 
-        @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
-        double momentum = 0.9;
-
-        @Option(names = "--weight-decay", description = "Weight decay (default: ${DEFAULT-VALUE}).")
-        double weightDecay;
+        @Mixin
+        SgdOptions sgd;
 
         @Option(names = "--feature-norm", description = "none, l2 or standardize (default: ${DEFAULT-VALUE}).")
         LinearProbe.FeatureNorm norm = LinearProbe.FeatureNorm.STANDARDIZE;
@@ -303,7 +309,7 @@ final class EvalCommand implements Runnable {
             long t0 = System.nanoTime();
             c.checkModelChoice();
             double warm = warmup != null ? warmup : 8.0 * epochs / 100;
-            LinearProbe.Settings s = new LinearProbe.Settings(epochs, batch, lr, warm, momentum, weightDecay, norm, c.seed);
+            LinearProbe.Settings s = new LinearProbe.Settings(epochs, batch, lr, warm, sgd.momentum, sgd.weightDecay, norm, c.seed);
             VideoDataset[] ds = c.datasets();
             TestProtocol testP = c.protocol(), trainP = f.trainProtocol(testP);
             SlowResNet model = c.model(0, 0.5f);
@@ -318,8 +324,8 @@ final class EvalCommand implements Runnable {
             settings.put("lr", lr);
             settings.put("warmup_epochs", warm);
             settings.put("batch", batch);
-            settings.put("momentum", momentum);
-            settings.put("weight_decay", weightDecay);
+            settings.put("momentum", sgd.momentum);
+            settings.put("weight_decay", sgd.weightDecay);
             settings.put("feature_norm", norm.name().toLowerCase(Locale.ROOT));
             settings.put("train_views", f.trainViews());
             r.put("settings", settings);
@@ -356,11 +362,8 @@ final class EvalCommand implements Runnable {
         @Option(names = "--batch-size", description = "Videos per step (default: 128; 64 with --fraction).")
         Integer batch;
 
-        @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
-        double momentum = 0.9;
-
-        @Option(names = "--weight-decay", description = "Weight decay (default: ${DEFAULT-VALUE}).")
-        double weightDecay;
+        @Mixin
+        SgdOptions sgd;
 
         @Option(names = "--dropout", description = "Dropout before the head (default: ${DEFAULT-VALUE}).")
         float dropout = 0.5f;
@@ -383,7 +386,7 @@ final class EvalCommand implements Runnable {
             int ep = epochs != null ? epochs : base.epochs();
             double warm = warmup != null ? warmup : base.warmupEpochs() * ep / base.epochs();   // the default's share of the run
             FineTune.Settings s = new FineTune.Settings(ep, batch != null ? batch : base.batch(),
-                    lr != null ? lr : base.lr(), warm, momentum, weightDecay, c.frames,
+                    lr != null ? lr : base.lr(), warm, sgd.momentum, sgd.weightDecay, c.frames,
                     c.stride, c.decodeShortSide, FineTune.spatialAugment(trainScale[0], trainScale[1], c.size, c.mean, c.std),
                     c.workers, c.seed);
             VideoDataset[] ds = c.datasets();

@@ -143,7 +143,7 @@ final class CpuConv3d {
             });
         } else {
             float tileBeta = beta;
-            Sgemm.Operand packedW = Sgemm.Operand.packed(l.packWeights(ws, wo, false), 0, l.packedWeightsAt(0, 1, false));
+            Sgemm.Operand packedW = Sgemm.Operand.packed(l.packWeights(ws, wo, false), 0, l.packedWeightSize(false));
             l.forTiles((from, to) -> {
                 float[] col = SCRATCH.get(l.tileFloats());
                 for (int t = from; t < to; t++) {
@@ -185,7 +185,7 @@ final class CpuConv3d {
             // The tiles of one item overlap on dx (neighbouring positions share input elements),
             // so they run one after the other; whole items are spread over the threads, and the
             // last N mod threads items run one at a time, each GEMM and col2im parallel inside.
-            Sgemm.Operand packedWt = Sgemm.Operand.packed(l.packWeights(ws, wo, true), 0, l.packedWeightsAt(0, 1, true));
+            Sgemm.Operand packedWt = Sgemm.Operand.packed(l.packWeights(ws, wo, true), 0, l.packedWeightSize(true));
             Parallel.RangeBody items = (from, to) -> {
                 float[] col = SCRATCH.get(l.tileFloats());
                 for (int item = from; item < to; item++) {
@@ -417,7 +417,7 @@ final class CpuConv3d {
          * w[g, :, :, kt] (M x Cin/G, every kT-th float of w's rows) or its transpose.
          */
         float[] packWeights(float[] ws, int wo, boolean transpose) {
-            int taps = packedTaps(), inner = k / taps, size = packedWeightsAt(0, 1, transpose);
+            int taps = packedTaps(), inner = k / taps, size = packedWeightSize(transpose);
             float[] packed = PACKED_WEIGHTS.get(taps * groups * size);
             for (int tap = 0; tap < taps; tap++) {
                 for (int grp = 0; grp < groups; grp++) {
@@ -431,8 +431,13 @@ final class CpuConv3d {
 
         /** Where {@link #packWeights}'s block for tap {@code kt} and group {@code grp} starts. */
         int packedWeightsAt(int kt, int grp, boolean transpose) {
+            return (kt * groups + grp) * packedWeightSize(transpose);
+        }
+
+        /** Floats of one {@link #packWeights} block: an M x K/taps matrix, or its transpose. */
+        int packedWeightSize(boolean transpose) {
             int inner = k / packedTaps();
-            return (kt * groups + grp) * Sgemm.packedASize(transpose ? inner : m, transpose ? m : inner);
+            return Sgemm.packedASize(transpose ? inner : m, transpose ? m : inner);
         }
 
         /** Weight blocks per group: the kT taps of a time-only kernel, else 1 (all of K). */
