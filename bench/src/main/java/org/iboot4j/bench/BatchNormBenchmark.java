@@ -42,6 +42,6 @@ public class BatchNormBenchmark {
 
     @Benchmark
     public Object trainForwardBackward() {
-        return workload.run();
+        return workload.runInScope();
     }
 }

@@ -72,16 +72,16 @@ public class Conv3dBenchmark {
 
     @Benchmark
     public Object forward() {
-        return workload.run();
+        return workload.runInScope();
     }
 
     @Benchmark
     public Object backwardData() {
-        return workload.run();
+        return workload.runInScope();
     }
 
     @Benchmark
     public Object backwardFilter() {
-        return workload.run();
+        return workload.runInScope();
     }
 }

@@ -44,11 +44,11 @@ public class GemmBenchmark {
 
     @Benchmark
     public Object matmul() {
-        return workload.run();
+        return workload.runInScope();
     }
 
     @Benchmark
     public Object sgemm() {
-        return workload.run();
+        return workload.runInScope();
     }
 }

@@ -39,11 +39,11 @@ public class MaxPoolBenchmark {
 
     @Benchmark
     public Object forward() {
-        return workload.run();
+        return workload.runInScope();
     }
 
     @Benchmark
     public Object forwardBackward() {
-        return workload.run();
+        return workload.runInScope();
     }
 }

@@ -42,6 +42,6 @@ public class ModelBenchmark {
 
     @Benchmark
     public Object forward() {
-        return workload.run();
+        return workload.runInScope();
     }
 }

@@ -26,17 +26,18 @@ public record Timing(int warmupRuns, double warmupSeconds, int reps, int minReps
     /** Volatile sink so that the JIT cannot drop a run whose result is unused. */
     private static volatile Object sink;
 
+    /** Times {@code w}, each run in its own scope ({@link Workload#runInScope}; the close is timed too). */
     public Result measure(Workload w) {
         long start = System.nanoTime();
         for (int i = 0; i < warmupRuns || (System.nanoTime() - start) * 1e-9 < warmupSeconds; i++) {
-            sink = w.run();
+            sink = w.runInScope();
         }
         double[] ms = new double[reps];
         double spent = 0;
         int n = 0;
         while (n < reps && (n < minReps || spent < budgetSeconds)) {
             long t0 = System.nanoTime();
-            sink = w.run();
+            sink = w.runInScope();
             long t1 = System.nanoTime();
             ms[n++] = (t1 - t0) * 1e-6;
             spent += (t1 - t0) * 1e-9;
@@ -47,4 +48,5 @@ public record Timing(int warmupRuns, double warmupSeconds, int reps, int minReps
         double median = n % 2 == 1 ? done[n / 2] : (done[n / 2 - 1] + done[n / 2]) / 2;
         return new Result(median, done[0], n);
     }
+
 }

@@ -4,6 +4,7 @@ import org.iboot4j.engine.DType;
 import org.iboot4j.engine.Functional;
 import org.iboot4j.engine.Rng;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.TensorScope;
 import org.iboot4j.engine.backend.Backend;
 import org.iboot4j.engine.backend.Backends;
 import org.iboot4j.engine.backend.ConvGeometry;
@@ -28,6 +29,17 @@ public abstract class Workload {
 
     /** Runs the op once; returns its result so that nothing can be optimised away. */
     public abstract Object run();
+
+    /**
+     * One {@link #run()} inside its own {@link TensorScope}: the tensors it makes are released
+     * when it ends and their memory serves the next run, as PyTorch's caching allocator hands back
+     * the blocks a step freed. Returns what the run made (released by then: for a sink only).
+     */
+    public final Object runInScope() {
+        try (TensorScope _ = TensorScope.open()) {
+            return run();
+        }
+    }
 
     /** A short description of the shapes involved, for tables. */
     public String shape() {

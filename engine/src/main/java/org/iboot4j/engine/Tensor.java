@@ -110,7 +110,7 @@ public final class Tensor {
         return out;
     }
 
-    /** A new zero-filled contiguous tensor on {@code backend}. */
+    /** A new zero-filled contiguous tensor on {@code backend}, owned by the thread's open {@link TensorScope} if any. */
     public static Tensor empty(Backend backend, DType dtype, int... shape) {
         for (int s : shape) {
             if (s < 0) throw new IllegalArgumentException("negative size in shape " + Shapes.str(shape));
@@ -118,7 +118,9 @@ public final class Tensor {
         return wrap(backend.allocate(dtype, Shapes.numel(shape)), shape.clone());
     }
 
-    private static Tensor wrap(Storage storage, int[] shape) {
+    /** A contiguous tensor over a new storage, which the thread's open {@link TensorScope} (if any) now owns. */
+    static Tensor wrap(Storage storage, int[] shape) {
+        TensorScope.track(storage);
         return new Tensor(storage, shape, Shapes.contiguousStrides(shape), 0);
     }
 

@@ -277,12 +277,9 @@ final class ViewOps {
     static Tensor transfer(Tensor x, Backend target) {
         if (x.backend() == target) return x;
         Tensor out = switch (x.dtype()) {
-            case F32 -> new Tensor(target.fromFloats(x.toFloatArray()), x.shape(),
-                    Shapes.contiguousStrides(x.shape()), 0);
-            case I64 -> new Tensor(target.fromLongs(x.toLongArray()), x.shape(),
-                    Shapes.contiguousStrides(x.shape()), 0);
-            case BOOL -> new Tensor(target.fromBooleans(x.toBooleanArray()), x.shape(),
-                    Shapes.contiguousStrides(x.shape()), 0);
+            case F32 -> Tensor.wrap(target.fromFloats(x.toFloatArray()), x.shape());
+            case I64 -> Tensor.wrap(target.fromLongs(x.toLongArray()), x.shape());
+            case BOOL -> Tensor.wrap(target.fromBooleans(x.toBooleanArray()), x.shape());
         };
         Backend source = x.backend();
         return Autograd.record("to(" + target.name() + ")", out,

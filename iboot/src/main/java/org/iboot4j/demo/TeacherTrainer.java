@@ -19,6 +19,7 @@ import org.iboot4j.data.video.VideoReader;
 import org.iboot4j.engine.GradMode;
 import org.iboot4j.engine.Rng;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.TensorScope;
 import org.iboot4j.nn.io.SafetensorsWriter;
 import org.iboot4j.nn.models.vit.Preprocessing;
 import org.iboot4j.nn.models.resnet.ResNet2d;
@@ -343,13 +344,17 @@ public final class TeacherTrainer {
                 vars[i] = Variation.draw(rng, bank.videos.size());
                 augs[i] = ClipAugmentation.draw(aug, rng, IMAGE, IMAGE);
             }
-            Batch b = batch(bank, idx, vars, augs, bank.meanEmbedding);
             opt.setLr((float) schedule.lr(step));
-            opt.zeroGrad();
-            Tensor l = loss(model.forward(b.images()), b.targets());
-            l.backward();
-            opt.step();
-            double v = l.item();
+            double v;
+            try (TensorScope _ = TensorScope.open()) { // the step's tensors are recycled by the next
+                Batch b = batch(bank, idx, vars, augs, bank.meanEmbedding);
+                opt.zeroGrad();
+                Tensor l = loss(model.forward(b.images()), b.targets());
+                l.backward();
+                opt.step();
+                opt.zeroGrad();
+                v = l.item();
+            }
             if (!Double.isFinite(v)) throw new IllegalStateException("teacher loss is " + v + " at step " + step + "; lower the learning rate");
             if (step == 0) first = v;
             recent += v;
@@ -393,8 +398,10 @@ public final class TeacherTrainer {
                     vars[i] = Variation.NONE;
                     augs[i] = ClipAugmentation.testView(IMAGE, IMAGE, IMAGE, 1, Preprocessing.IMAGENET.mean(), Preprocessing.IMAGENET.std());
                 }
-                Batch batch = batch(bank, idx, vars, augs, centre);
-                sum += loss(model.forward(batch.images()), batch.targets()).item() * b;
+                try (TensorScope _ = TensorScope.open()) {
+                    Batch batch = batch(bank, idx, vars, augs, centre);
+                    sum += loss(model.forward(batch.images()), batch.targets()).item() * b;
+                }
                 n += b;
             }
         } finally {

@@ -13,6 +13,7 @@ import org.iboot4j.data.loader.ClipSource;
 import org.iboot4j.data.loader.VideoClipSource;
 import org.iboot4j.engine.GradMode;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.TensorScope;
 import org.iboot4j.nn.Module;
 
 /**
@@ -49,17 +50,22 @@ public final class FeatureExtractor {
                 ClipLoader.Epoch epoch = loader.epoch(0)) {
             int batches = loader.batchesPerEpoch(), done = 0;
             while (epoch.hasNext()) {
-                ClipBatch b = epoch.next();
-                int n = b.size(), crops = b.views().size();
-                float[][] perCrop = new float[crops][];
-                for (int c = 0; c < crops; c++) {
-                    Tensor f = features.apply(b.view(c));
-                    if (f.dim() != 2 || f.size(0) != n) {
-                        throw new IllegalStateException("the encoder gave " + Arrays.toString(f.shape()) + " for " + n + " clips; expected (N, D)");
+                ClipBatch b;
+                float[][] perCrop;
+                try (TensorScope _ = TensorScope.open()) { // a batch's tensors are recycled by the next
+                    b = epoch.next();
+                    int n = b.size(), crops = b.views().size();
+                    perCrop = new float[crops][];
+                    for (int c = 0; c < crops; c++) {
+                        Tensor f = features.apply(b.view(c));
+                        if (f.dim() != 2 || f.size(0) != n) {
+                            throw new IllegalStateException("the encoder gave " + Arrays.toString(f.shape()) + " for " + n + " clips; expected (N, D)");
+                        }
+                        dim = f.size(1);
+                        perCrop[c] = f.contiguous().toFloatArray();
                     }
-                    dim = f.size(1);
-                    perCrop[c] = f.contiguous().toFloatArray();
                 }
+                int n = b.size(), crops = perCrop.length;
                 for (int i = 0; i < n; i++) {
                     for (int c = 0; c < crops; c++) {
                         rows.add(Arrays.copyOfRange(perCrop[c], i * dim, (i + 1) * dim));

@@ -12,6 +12,7 @@ import org.iboot4j.data.loader.Seeds;
 import org.iboot4j.data.loader.VideoClipSource;
 import org.iboot4j.engine.Functional;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.TensorScope;
 import org.iboot4j.nn.models.resnet.SlowResNet;
 import org.iboot4j.nn.optim.Sgd;
 import org.iboot4j.nn.optim.WarmupCosineSchedule;
@@ -113,16 +114,22 @@ public final class FineTune {
                 int seen = 0, it = 0;
                 try (ClipLoader.Epoch batches = loader.epoch(epoch)) {
                     while (batches.hasNext()) {
-                        ClipBatch b = batches.next();
                         opt.setLr((float) schedule.lr(epoch + (double) it / iters));
-                        opt.zeroGrad();
-                        Tensor loss = Functional.crossEntropy(model.forward(b.view(0)), b.labelTensor());
-                        loss.backward();
-                        opt.step();
-                        double v = loss.item();
+                        double v;
+                        int size;
+                        try (TensorScope _ = TensorScope.open()) { // the step's tensors are recycled by the next
+                            ClipBatch b = batches.next();
+                            size = b.size();
+                            opt.zeroGrad();
+                            Tensor loss = Functional.crossEntropy(model.forward(b.view(0)), b.labelTensor());
+                            loss.backward();
+                            opt.step();
+                            opt.zeroGrad();
+                            v = loss.item();
+                        }
                         if (!Double.isFinite(v)) throw new IllegalStateException("fine-tune: the loss is " + v + " in epoch " + epoch + "; lower --lr");
-                        sum += v * b.size();
-                        seen += b.size();
+                        sum += v * size;
+                        seen += size;
                         it++;
                         steps++;
                     }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.TensorScope;
 import org.iboot4j.engine.backend.Backends;
 import org.iboot4j.nn.io.Checkpoints;
 import org.iboot4j.nn.io.SafetensorsWriter;
@@ -251,30 +252,39 @@ public final class Pretrainer implements AutoCloseable {
         return step;
     }
 
-    /** One optimiser step over K micro-batches; the loss terms averaged over them. */
+    /**
+     * One optimiser step over K micro-batches; the loss terms averaged over them. The step's
+     * batches, activations and temporaries are released at its end (parameters, momentum and
+     * running statistics are updated in place; the gradients are kept), so the next step reuses
+     * their memory.
+     */
     Map<String, Double> trainStep() {
         double epochExact = (double) step / itersPerEpoch;
         optimizer.setLr((float) schedule.lr(epochExact));
-        Byol byol = model.byol();
-        if (byol != null) {
-            PretrainConfig.Ssl s = cfg.ssl();
-            byol.updateTarget(model.online(), Byol.momentum(s.momentum(), s.momentumAnnealing(), epochExact, cfg.solver().maxEpoch()));
-        }
-        optimizer.zeroGrad();
-        int k = cfg.train().accumulationSteps();
         Map<String, Double> sums = new LinkedHashMap<>();
-        for (int i = 0; i < k; i++) {
-            IBootModel.Loss loss = model.loss(data.next(), data.normalization());
-            double value = loss.total().item();
-            if (!Double.isFinite(value)) {
-                throw new IllegalStateException("the loss is " + value + " at step " + step + " (micro-batch " + i
-                        + "); lower SOLVER.BASE_LR or check the data");
+        try (TensorScope scope = TensorScope.open()) {
+            Byol byol = model.byol();
+            if (byol != null) {
+                PretrainConfig.Ssl s = cfg.ssl();
+                byol.updateTarget(model.online(), Byol.momentum(s.momentum(), s.momentumAnnealing(), epochExact, cfg.solver().maxEpoch()));
             }
-            (k == 1 ? loss.total() : loss.total().div(k)).backward();
-            sums.merge("loss", value / k, Double::sum);
-            loss.terms().forEach((name, t) -> sums.merge("loss." + name, (double) t.item() / k, Double::sum));
+            optimizer.zeroGrad();
+            int k = cfg.train().accumulationSteps();
+            for (int i = 0; i < k; i++) {
+                IBootModel.Loss loss = model.loss(data.next(), data.normalization());
+                double value = loss.total().item();
+                if (!Double.isFinite(value)) {
+                    throw new IllegalStateException("the loss is " + value + " at step " + step + " (micro-batch " + i
+                            + "); lower SOLVER.BASE_LR or check the data");
+                }
+                (k == 1 ? loss.total() : loss.total().div(k)).backward();
+                sums.merge("loss", value / k, Double::sum);
+                loss.terms().forEach((name, t) -> sums.merge("loss." + name, (double) t.item() / k, Double::sum));
+            }
+            optimizer.step();
+            // the gradients stay readable after the step, as in PyTorch (the next step drops them)
+            model.trainableParameters().values().forEach(scope::keep);
         }
-        optimizer.step();
         step++;
         lastLoss = sums.get("loss");
         return sums;

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.function.Function;
 import org.iboot4j.engine.DType;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.TensorScope;
 import org.iboot4j.engine.backend.AugmentClip;
 import org.iboot4j.engine.backend.BinaryOp;
 import org.iboot4j.engine.backend.FusedActivation;
@@ -16,7 +17,6 @@ import org.iboot4j.engine.backend.UnaryOp;
 import org.iboot4j.kernels.cuda.CudaBackend;
 import org.iboot4j.kernels.cuda.DeviceBuffer;
 import org.iboot4j.kernels.cuda.GpuAugment;
-import org.iboot4j.kernels.cuda.MemoryScope;
 
 /**
  * Achieved bandwidth of the hand-written kernels, as a fraction of a measured device-to-device
@@ -46,7 +46,7 @@ final class BandwidthBench {
         MarkdownTable t = new MarkdownTable("kernel", "shape", "bytes moved / call", "ms / call", "GB/s", "of D2D copy");
         long copyBytes = quick ? 1 << 20 : 1L << 30;
         double copyMs;
-        try (MemoryScope _ = MemoryScope.open()) {
+        try (TensorScope _ = TensorScope.open()) {
             var ctx = gpu.gpu().context();
             DeviceBuffer src = ctx.allocator().allocate(copyBytes), dst = ctx.allocator().allocate(copyBytes);
             ctx.memset8(src.address(), (byte) 1, copyBytes);
@@ -55,7 +55,7 @@ final class BandwidthBench {
         double copyGbs = 2.0 * copyBytes / copyMs / 1e6;
         t.row("cuMemcpyDtoDAsync (reference)", copyBytes + " bytes", 2 * copyBytes, f3(copyMs), f1(copyGbs), "1.00");
         for (Kernel k : kernels(quick)) {
-            try (MemoryScope _ = MemoryScope.open()) {
+            try (TensorScope _ = TensorScope.open()) {
                 double ms = DeviceTimer.millisPerCall(gpu, k.setup.apply(gpu), targetMs);
                 double gbs = k.bytes / ms / 1e6;
                 t.row(k.name, k.shape, k.bytes, f3(ms), f1(gbs), String.format(Locale.ROOT, "%.2f", gbs / copyGbs));
@@ -165,7 +165,7 @@ final class BandwidthBench {
             GpuAugment.Uploaded up = GpuAugment.upload(b, MemorySegment.ofArray(u8), list, frames, out, out); // in the row's scope
             Tensor batch = Tensor.empty(b, DType.F32, clips, 3, frames, out, out);
             return () -> {
-                try (MemoryScope _ = MemoryScope.open()) {
+                try (TensorScope _ = TensorScope.open()) {
                     up.run(batch);
                 }
             };

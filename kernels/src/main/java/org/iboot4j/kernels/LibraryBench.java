@@ -9,12 +9,12 @@ import java.util.Map;
 import java.util.Optional;
 import org.iboot4j.engine.DType;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.TensorScope;
 import org.iboot4j.engine.backend.ConvGeometry;
 import org.iboot4j.kernels.cuda.Cublas;
 import org.iboot4j.kernels.cuda.CudaBackend;
 import org.iboot4j.kernels.cuda.CudaStorage;
 import org.iboot4j.kernels.cuda.DeviceBuffer;
-import org.iboot4j.kernels.cuda.MemoryScope;
 
 /**
  * cuBLAS GEMMs and cuDNN 3-D convolutions at the model's shapes, against the device's peak.
@@ -109,7 +109,7 @@ final class LibraryBench {
             try {
                 for (Gemm g : gemms(quick)) {
                     double ms;
-                    try (MemoryScope _ = MemoryScope.open()) {
+                    try (TensorScope _ = TensorScope.open()) {
                         ms = DeviceTimer.millisPerCall(gpu, precision.equals("bf16") ? bf16(gpu, g) : fp32(gpu, g), targetMs);
                     }
                     double tf = 2.0 * g.m * g.k * g.n / ms / 1e9;
@@ -139,7 +139,7 @@ final class LibraryBench {
                 for (Conv c : convs(quick)) {
                     int[] y = c.g.outputShape(c.x, c.w);
                     double flops = 2.0 * y[0] * y[1] * y[2] * y[3] * y[4] * c.w[1] * c.w[2] * c.w[3] * c.w[4];
-                    try (MemoryScope _ = MemoryScope.open()) {
+                    try (TensorScope _ = TensorScope.open()) {
                         Tensor x = filled(gpu, c.x), w = filled(gpu, c.w), dy = filled(gpu, y);
                         Tensor out = Tensor.empty(gpu, DType.F32, y), dx = Tensor.empty(gpu, DType.F32, c.x);
                         Tensor dw = Tensor.empty(gpu, DType.F32, c.w);

@@ -6,38 +6,56 @@ import org.iboot4j.engine.backend.Storage;
 
 /**
  * A CPU buffer: a Java array on the heap (float[] for float32, long[] for int64, boolean[] for
- * bool), owned by the garbage collector. Kernels take the typed array directly; the generic
- * {@link #get}/{@link #set} serve the rare dtype conversions.
+ * bool), owned by the garbage collector unless released. Kernels take the typed array directly;
+ * the generic {@link #get}/{@link #set} serve the rare dtype conversions.
+ *
+ * <p>{@link #release()} (a closing {@link org.iboot4j.engine.TensorScope}) gives a float32 array
+ * that this storage allocated to the {@link FloatArrayPool} for reuse; every access afterwards
+ * fails with an error naming the storage, so a tensor used past its scope cannot read another
+ * tensor's numbers. Arrays passed in by callers ({@code fromFloats}) are never recycled.
  */
 final class CpuStorage implements Storage {
     private final Backend backend;
     private final DType dtype;
     private final Object array;
+    /** Whether the array came from {@link #allocate} (and so may be recycled). */
+    private final boolean owned;
+    private volatile boolean released;
 
     CpuStorage(Backend backend, float[] data) {
-        this(backend, DType.F32, data);
+        this(backend, DType.F32, data, false);
     }
 
     CpuStorage(Backend backend, long[] data) {
-        this(backend, DType.I64, data);
+        this(backend, DType.I64, data, false);
     }
 
     CpuStorage(Backend backend, boolean[] data) {
-        this(backend, DType.BOOL, data);
+        this(backend, DType.BOOL, data, false);
     }
 
-    private CpuStorage(Backend backend, DType dtype, Object array) {
+    private CpuStorage(Backend backend, DType dtype, Object array, boolean owned) {
         this.backend = backend;
         this.dtype = dtype;
         this.array = array;
+        this.owned = owned;
     }
 
+    /** A zero-filled buffer; float32 arrays may come recycled from the {@link FloatArrayPool}. */
     static CpuStorage allocate(Backend backend, DType dtype, int length) {
-        return switch (dtype) {
-            case F32 -> new CpuStorage(backend, new float[length]);
-            case I64 -> new CpuStorage(backend, new long[length]);
-            case BOOL -> new CpuStorage(backend, new boolean[length]);
+        Object array = switch (dtype) {
+            case F32 -> FloatArrayPool.SHARED.take(length);
+            case I64 -> new long[length];
+            case BOOL -> new boolean[length];
         };
+        return new CpuStorage(backend, dtype, array, true);
+    }
+
+    @Override
+    public void release() {
+        if (released) return;
+        released = true;
+        if (owned && array instanceof float[] f) FloatArrayPool.SHARED.give(f);
     }
 
     @Override
@@ -57,26 +75,31 @@ final class CpuStorage implements Storage {
 
     /** The backing array, whatever its type (for System.arraycopy). */
     Object array() {
+        checkLive();
         return array;
     }
 
     float[] floats() {
+        checkLive();
         if (array instanceof float[] f) return f;
         throw new IllegalArgumentException("expected a float32 tensor, got " + dtype);
     }
 
     long[] longs() {
+        checkLive();
         if (array instanceof long[] l) return l;
         throw new IllegalArgumentException("expected an int64 tensor, got " + dtype);
     }
 
     boolean[] booleans() {
+        checkLive();
         if (array instanceof boolean[] b) return b;
         throw new IllegalArgumentException("expected a bool tensor, got " + dtype);
     }
 
     /** Element i as a double (bool: 1 or 0). */
     double get(int i) {
+        checkLive();
         return switch (array) {
             case float[] f -> f[i];
             case long[] l -> l[i];
@@ -87,11 +110,20 @@ final class CpuStorage implements Storage {
 
     /** Sets element i, converting as PyTorch's casts do: int64 truncates, bool is v != 0. */
     void set(int i, double v) {
+        checkLive();
         switch (array) {
             case float[] f -> f[i] = (float) v;
             case long[] l -> l[i] = (long) v;
             case boolean[] b -> b[i] = v != 0;
             default -> throw new IllegalStateException();
+        }
+    }
+
+    private void checkLive() {
+        if (released) {
+            throw new IllegalStateException("a " + dtype + " tensor of " + length()
+                    + " elements was used after the TensorScope that owned it closed"
+                    + " (its memory is recycled); keep it with scope.keep(tensor), or make it outside the scope");
         }
     }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import org.iboot4j.engine.TensorScope;
 
 /**
  * A caching, size-bucketed device allocator (see ../shared/DESIGN.md, "Memory").
@@ -21,7 +22,7 @@ import java.util.Map;
  * while kernels that use it are still queued is handed out again only to work queued after
  * them. (Work on another stream would need an event per block; there is none.)
  *
- * <p>Release is deterministic through {@link DeviceBuffer#close()} and {@link MemoryScope}s;
+ * <p>Release is deterministic through {@link DeviceBuffer#close()} and {@link TensorScope}s;
  * a {@link Cleaner} is the backstop for buffers that become unreachable without being closed.
  * When the device is full the allocator first gives its cache back, then asks the garbage
  * collector to find forgotten buffers (waiting briefly for the cleaner), and only then throws
@@ -59,7 +60,7 @@ public final class CachingAllocator {
 
     /**
      * A block of at least {@code bytes} bytes (contents undefined), registered with the calling
-     * thread's innermost {@link MemoryScope} if one is open.
+     * thread's innermost {@link TensorScope} if one is open.
      */
     public DeviceBuffer allocate(long bytes) {
         return allocate(bytes, true);
@@ -67,7 +68,7 @@ public final class CachingAllocator {
 
     /**
      * As {@link #allocate(long)}; with {@code scoped} false the block is not registered with any
-     * {@link MemoryScope} (long-lived buffers of the runtime itself: workspaces, error flags).
+     * {@link TensorScope} (long-lived buffers of the runtime itself: workspaces, error flags).
      */
     public DeviceBuffer allocate(long bytes, boolean scoped) {
         if (bytes <= 0) throw new IllegalArgumentException("device allocation of " + bytes + " bytes");
@@ -92,7 +93,7 @@ public final class CachingAllocator {
             peak = Math.max(peak, inUse);
             buffer = new DeviceBuffer(this, address, size, bytes);
         }
-        if (scoped) MemoryScope.track(buffer);
+        if (scoped) TensorScope.track(buffer);
         return buffer;
     }
 

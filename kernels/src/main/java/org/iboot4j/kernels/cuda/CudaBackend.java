@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import org.iboot4j.engine.DType;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.TensorScope;
 import org.iboot4j.engine.backend.AugmentClip;
 import org.iboot4j.engine.backend.Backend;
 import org.iboot4j.engine.backend.BinaryOp;
@@ -29,7 +30,7 @@ import org.iboot4j.engine.backend.UnaryOp;
  *
  * <p>Every primitive queues its work on one stream and returns without waiting; reading values
  * back ({@link #readFloats} etc.) synchronises. Memory: see {@link CachingAllocator} and
- * {@link MemoryScope}.
+ * {@link TensorScope}.
  */
 public final class CudaBackend implements Backend {
     private static final ThreadLocal<Boolean> SKIP_ZERO_FILL = ThreadLocal.withInitial(() -> false);
@@ -148,8 +149,9 @@ public final class CudaBackend implements Backend {
         if (length < 0) throw new IllegalArgumentException("negative length " + length);
         if (length == 0) return new CudaStorage(this, dtype, 0, null);
         Gpu g = gpu();
+        // Unscoped buffer: the tensor's storage is what a TensorScope owns (keeping the tensor keeps it).
         return new CudaStorage(this, dtype, length,
-                g.context().allocator().allocate((long) length * CudaStorage.elementSize(dtype)));
+                g.context().allocator().allocate((long) length * CudaStorage.elementSize(dtype), false));
     }
 
     @Override
@@ -185,7 +187,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public float[] readFloats(Tensor t) {
-        try (MemoryScope _ = MemoryScope.open()) {
+        try (TensorScope _ = TensorScope.open()) {
             return readFloats(gpu(), t);
         }
     }
@@ -202,7 +204,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public long[] readLongs(Tensor t) {
-        try (MemoryScope _ = MemoryScope.open()) {
+        try (TensorScope _ = TensorScope.open()) {
             return readLongs(gpu(), t);
         }
     }
@@ -219,7 +221,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public boolean[] readBooleans(Tensor t) {
-        try (MemoryScope _ = MemoryScope.open()) {
+        try (TensorScope _ = TensorScope.open()) {
             return readBooleans(gpu(), t);
         }
     }
@@ -244,13 +246,13 @@ public final class CudaBackend implements Backend {
     // ---- primitives: each routes to its kernel family ---------------------------------------------
 
     /**
-     * Runs one primitive inside its own {@link MemoryScope}: the temporaries it makes (contiguous
+     * Runs one primitive inside its own {@link TensorScope}: the temporaries it makes (contiguous
      * copies, padded buffers, workspaces) go back to the allocator's cache as soon as it has
      * queued its work, instead of waiting for the garbage collector. Outputs are allocated by the
      * caller, outside, and are not affected. (Stream order makes the early release safe.)
      */
     private static void scoped(Runnable primitive) {
-        try (MemoryScope _ = MemoryScope.open()) {
+        try (TensorScope _ = TensorScope.open()) {
             primitive.run();
         }
     }

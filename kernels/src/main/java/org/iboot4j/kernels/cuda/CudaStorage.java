@@ -1,6 +1,7 @@
 package org.iboot4j.kernels.cuda;
 
 import org.iboot4j.engine.DType;
+import org.iboot4j.engine.TensorScope;
 import org.iboot4j.engine.backend.Backend;
 import org.iboot4j.engine.backend.Storage;
 
@@ -10,7 +11,7 @@ import org.iboot4j.engine.backend.Storage;
  * 4-byte IEEE floats, int64 as 8-byte little-endian integers, bool as one byte (0 or 1), which
  * is what the PTX kernels read and write.
  *
- * <p>The buffer is released by {@link #release()}, by the {@link MemoryScope} it was allocated
+ * <p>The buffer is released by {@link #release()}, by the {@link TensorScope} it was allocated
  * in, or, as a backstop, by the cleaner once the storage is unreachable.
  */
 public final class CudaStorage implements Storage, AutoCloseable {
@@ -66,6 +67,7 @@ public final class CudaStorage implements Storage, AutoCloseable {
     }
 
     /** Gives the memory back to the allocator now; the storage must not be used afterwards. */
+    @Override
     public void release() {
         if (buffer != null) buffer.close();
     }

@@ -1,6 +1,7 @@
 package org.iboot4j.kernels.cuda;
 
 import java.lang.ref.Cleaner;
+import org.iboot4j.engine.backend.Releasable;
 
 /**
  * A block of device memory from a {@link CachingAllocator}. {@link #close()} gives it back to
@@ -8,7 +9,7 @@ import java.lang.ref.Cleaner;
  * {@link Cleaner} does the same. The address must not be used after release, and
  * {@link #address()} refuses to give it out then.
  */
-public final class DeviceBuffer implements AutoCloseable {
+public final class DeviceBuffer implements AutoCloseable, Releasable {
     private final State state;
     private final Cleaner.Cleanable cleanable;
 
@@ -44,6 +45,12 @@ public final class DeviceBuffer implements AutoCloseable {
     public void close() {
         state.explicit = true;
         cleanable.clean(); // runs State.run at most once, whoever comes first
+    }
+
+    /** The same as {@link #close()} (a closing {@link org.iboot4j.engine.TensorScope} calls this). */
+    @Override
+    public void release() {
+        close();
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.iboot4j.engine.DType;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.TensorScope;
 import org.iboot4j.engine.backend.AugmentClip;
 import org.iboot4j.kernels.ptx.PtxStructs;
 
@@ -44,7 +45,7 @@ public final class GpuAugment {
     /**
      * The first half of {@link #apply}: the frames and the parameter records copied to the
      * device, ready to be augmented (any number of times: the benchmark times {@link Uploaded#run}
-     * alone). Close it to give the device copies back (the caller's open {@link MemoryScope}, if
+     * alone). Close it to give the device copies back (the caller's open {@link TensorScope}, if
      * any, also releases them when it closes).
      */
     public static Uploaded upload(CudaBackend backend, MemorySegment frames, List<AugmentClip> clips, int frameCount,
@@ -72,7 +73,7 @@ public final class GpuAugment {
                         + " tensor, got " + out.dtype() + " " + Arrays.toString(out.shape()));
             }
             long o = gpu.ptr(out), f = frames.address(), p = params.address();
-            try (MemoryScope _ = MemoryScope.open()) {
+            try (TensorScope _ = TensorScope.open()) {
                 long lumaMean = contrast ? gpu.context.allocator().allocate(4L * n * frameCount).address() : 0;
                 LaunchShape frameGrid = LaunchShape.of(frameCount, n, 256, 1);
                 if (contrast) gpu.launch(clipArgs(o, lumaMean, f, p, n, frameCount, outH, outW, 0), frameGrid);
@@ -114,7 +115,7 @@ public final class GpuAugment {
         return b.array();
     }
 
-    /** A device copy of {@code bytes}, owned by the caller's {@link MemoryScope} if one is open. */
+    /** A device copy of {@code bytes}, owned by the caller's {@link TensorScope} if one is open. */
     private static DeviceBuffer upload(Gpu gpu, MemorySegment bytes) {
         DeviceBuffer dst = gpu.context.allocator().allocate(bytes.byteSize());
         gpu.context.upload(dst.address(), bytes.byteSize(),

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.iboot4j.engine.TensorScope;
 import org.junit.jupiter.api.Test;
 
 /** The caching allocator, scopes and the cleaner backstop over a fake device: no GPU needed. */
@@ -148,10 +149,9 @@ class CachingAllocatorTest {
         CachingAllocator a = new CachingAllocator(new FakeDevice(1 << 30), () -> {});
         DeviceBuffer outside = a.allocate(100);
         DeviceBuffer kept, inner, untracked;
-        try (MemoryScope outer = MemoryScope.open()) {
+        try (TensorScope outer = TensorScope.open()) {
             DeviceBuffer o1 = a.allocate(100);
-            try (MemoryScope scope = MemoryScope.open()) {
-                assertEquals(scope, MemoryScope.current());
+            try (TensorScope scope = TensorScope.open()) {
                 inner = a.allocate(100);
                 kept = scope.keep(a.allocate(100));
                 untracked = a.allocate(100, false);
@@ -167,7 +167,6 @@ class CachingAllocatorTest {
         assertFalse(outside.isReleased());
         assertFalse(untracked.isReleased());
         assertEquals(2, a.stats().liveBlocks());
-        assertEquals(null, MemoryScope.current());
     }
 
     @Test

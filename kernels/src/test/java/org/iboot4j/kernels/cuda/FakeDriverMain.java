@@ -9,6 +9,7 @@ import java.util.List;
 import org.iboot4j.engine.DType;
 import org.iboot4j.engine.Functional;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.TensorScope;
 import org.iboot4j.engine.backend.AugmentClip;
 import org.iboot4j.engine.backend.Backend;
 import org.iboot4j.engine.backend.Backends;
@@ -76,7 +77,7 @@ public final class FakeDriverMain {
 
         // allocator and scopes on the real allocation path
         MemoryStats before = b.memoryStats();
-        try (MemoryScope scope = MemoryScope.open()) {
+        try (TensorScope scope = TensorScope.open()) {
             Tensor.empty(b, DType.F32, 1 << 20);
             check("a scope tracks what is allocated in it", scope.size() == 1, scope.size());
         }

@@ -1,0 +1,53 @@
+package org.iboot4j.engine.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class FloatArrayPoolTest {
+    private static final int N = FloatArrayPool.MIN_LENGTH;
+
+    @Test
+    void takeReturnsTheArrayGivenBackOfThatLengthZeroFilledNewestFirst() {
+        FloatArrayPool pool = new FloatArrayPool(1 << 30);
+        float[] a = pool.take(N), b = pool.take(N);
+        Arrays.fill(a, 5f);
+        Arrays.fill(b, -1f);
+        pool.give(a);
+        pool.give(b);
+        assertEquals(8L * N, pool.heldBytes());
+        assertSame(b, pool.take(N));
+        assertEquals(0f, b[N - 1]);
+        assertNotSame(a, pool.take(2 * N), "another length never gets it");
+        float[] c = pool.take(N);
+        assertSame(a, c);
+        assertEquals(0f, c[0] + c[N / 2] + c[N - 1]);
+        assertEquals(0, pool.heldBytes());
+    }
+
+    @Test
+    void largeArraysAreZeroFilledCompletely() {
+        FloatArrayPool pool = new FloatArrayPool(1L << 30);
+        float[] big = new float[(1 << 20) + 13];
+        Arrays.fill(big, 9f);
+        pool.give(big);
+        float[] again = pool.take(big.length);
+        assertSame(big, again);
+        for (float v : again) assertEquals(0f, v);
+    }
+
+    @Test
+    void smallArraysAndArraysPastTheCapacityAreLeftToTheCollector() {
+        FloatArrayPool pool = new FloatArrayPool(4L * N + 4);
+        pool.give(new float[N - 1]);
+        assertEquals(0, pool.heldBytes(), "below MIN_LENGTH");
+        float[] first = new float[N];
+        pool.give(first);
+        pool.give(new float[N]);
+        assertEquals(4L * N, pool.heldBytes(), "the second would pass the capacity");
+        assertSame(first, pool.take(N));
+    }
+}
