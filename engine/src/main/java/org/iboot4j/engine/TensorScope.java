@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.iboot4j.engine.backend.Releasable;
 
 /**
@@ -77,6 +78,20 @@ public final class TensorScope implements AutoCloseable {
             if (parent != null) parent.owned.add(memory);
         }
         return memory;
+    }
+
+    /**
+     * {@code step.apply(x)}; with gradients off ({@link GradMode}), inside a scope of its own that
+     * keeps only the result, so the step's temporaries (dead once it returns) are released at once
+     * and the next step reuses their memory while it is still in cache — as PyTorch frees a tensor
+     * when its last reference goes. With gradients on, the temporaries are saved for the backward
+     * pass and the step runs as is. Networks run their blocks through this.
+     */
+    public static Tensor releasingTemporaries(Tensor x, UnaryOperator<Tensor> step) {
+        if (GradMode.isEnabled()) return step.apply(x);
+        try (TensorScope scope = open()) {
+            return scope.keep(step.apply(x));
+        }
     }
 
     /** How many storages and buffers this scope will release. */

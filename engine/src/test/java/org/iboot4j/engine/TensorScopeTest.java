@@ -113,4 +113,29 @@ class TensorScopeTest {
         }
         assertEquals(3f, made.get().toFloatArray()[0], "left to the collector, not released");
     }
+    @Test
+    void withoutGradientsAStepsTemporariesAreReleasedAtOnceAndOnlyItsResultLives() {
+        Tensor x = Tensor.ones(BIG);
+        Tensor[] temporary = new Tensor[1];
+        Tensor y;
+        try (TensorScope outer = TensorScope.open(); var _ = GradMode.disable()) {
+            y = TensorScope.releasingTemporaries(x, t -> {
+                temporary[0] = t.mul(Tensor.scalar(3f));
+                return temporary[0].add(t);
+            });
+            assertEquals(1, outer.size(), "only the result moved out");
+            assertEquals(4f, y.toFloatArray()[0]);
+            assertThrows(IllegalStateException.class, temporary[0]::toFloatArray);
+        }
+    }
+
+    @Test
+    void withGradientsAStepKeepsItsTemporariesForTheBackwardPass() {
+        Tensor w = Tensor.ones(BIG).requiresGrad(true);
+        try (TensorScope outer = TensorScope.open()) {
+            Tensor y = TensorScope.releasingTemporaries(w, t -> t.mul(t).mul(t));
+            y.sum().backward();
+            assertEquals(3f, w.grad().toFloatArray()[11], "d(w^3)/dw = 3 w^2 needs the saved w^2");
+        }
+    }
 }

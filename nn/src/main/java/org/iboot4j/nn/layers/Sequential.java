@@ -1,6 +1,7 @@
 package org.iboot4j.nn.layers;
 
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.TensorScope;
 import org.iboot4j.nn.Module;
 
 /** Modules applied one after another, named "0", "1", ... as torch.nn.Sequential. */
@@ -14,7 +15,7 @@ public final class Sequential extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        for (Module m : steps) x = m.forward(x);
+        for (Module m : steps) x = TensorScope.releasingTemporaries(x, m::forward);
         return x;
     }
 }

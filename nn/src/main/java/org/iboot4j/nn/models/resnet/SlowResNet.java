@@ -8,6 +8,7 @@ import java.util.Map;
 import org.iboot4j.engine.GradMode;
 import org.iboot4j.engine.Rng;
 import org.iboot4j.engine.Tensor;
+import org.iboot4j.engine.TensorScope;
 import org.iboot4j.nn.Init;
 import org.iboot4j.nn.Module;
 import org.iboot4j.nn.io.Checkpoints;
@@ -221,7 +222,7 @@ public final class SlowResNet extends Module {
             throw new IllegalArgumentException("SlowResNet: expected a clip (N, 3, T, H, W), got shape "
                     + Arrays.toString(x.shape()));
         }
-        x = stem.forward(x);
+        x = TensorScope.releasingTemporaries(x, stem::forward);
         for (Stage s : stages) x = s.forward(x);
         return x;
     }
@@ -386,7 +387,7 @@ public final class SlowResNet extends Module {
 
         @Override
         public Tensor forward(Tensor x) {
-            for (ResBlock b : blocks.items()) x = b.forward(x);
+            for (ResBlock b : blocks.items()) x = TensorScope.releasingTemporaries(x, b::forward);
             return x;
         }
     }
