@@ -36,8 +36,8 @@
  *                    spread over the threads (the last N mod threads items run one at a time,
  *                    each GEMM and col2im parallel inside).
  *   backward-filter  the sum over (item, tile) is cut into one run of tiles per thread; each
- *                    run accumulates dw^T (K x M) = col * dy^T (col as the GEMM's A, read along
- *                    its rows) into its own partial buffer, and the partials are summed and
+ *                    run accumulates dw^T (K x M) = col * dy^T (col as the GEMM's packed A) into
+ *                    its own partial buffer, and the partials are summed and
  *                    transposed into dw at the end: threads * Cout*K floats more, held by the
  *                    calling thread for reuse (19 MB for res5 conv_b on 2 threads).
  * When there are fewer tiles than threads (tiny layers) the tiles run in turn on the caller and
@@ -65,7 +65,8 @@
  * forward's im2col writes its tile straight in the GEMM's packed B layout (panels of NR columns,
  * Sgemm.Operand.packed), so the product does not pack it a second time, and the weights are
  * packed once per call (Sgemm.packA; forward and backward-data), not once per tile; backward-filter
- * reads col as the GEMM's A, which is packed as usual. im2col copies whole runs of rows at once
+ * reads col as the GEMM's A, and gathers it from x straight into the packed A layout
+ * (TapPanels: one vector gather per panel of MR taps and position). im2col copies whole runs of rows at once
  * when consecutive output rows read consecutive input rows (unit strides, "same" width).
  * Inputs that are strided views are copied to contiguous first; outputs are written in place.
  */
@@ -219,7 +220,7 @@ final class CpuConv3d {
 
         // The reduction over (item, position) is split into `parts` contiguous runs of tiles, one
         // per thread, each accumulating dw^T (K x M per group: the product col * dy^T, whose big
-        // operand col is then the GEMM's A, read along its rows) into its own partial buffer; the
+        // operand col is the GEMM's A, gathered already packed) into its own partial buffer; the
         // partials are summed and transposed into dw at the end. With a single part the tiles
         // run in turn and each product is parallel inside.
         int size = cout * k;
@@ -228,7 +229,7 @@ final class CpuConv3d {
         Parallel.RangeBody body = (from, to) -> {
             for (int part = from; part < to; part++) {
                 int accOff = part * size;
-                float[] col = l.shiftOnly() ? null : SCRATCH.get(l.tileFloats());
+                float[] col = l.shiftOnly() ? null : SCRATCH.get(l.packedATileFloats());
                 // The part's first product overwrites, later ones add; the taps of a time-only
                 // kernel each fill their own rows, over frames that may miss the first tile.
                 float beta = 0f;
@@ -252,9 +253,10 @@ final class CpuConv3d {
                                     beta, partials, accOff + kt * m, l.dims.kt() * m, (long) k * m);
                         }
                     } else {
-                        Im2col.im2col(xs, xo + item * l.xItem(), l.dims, p0, len, col);
-                        Sgemm.sgemmBatched(groups, false, true, k, m, len, 1f,
-                                col, 0, len, (long) k * len, dys, dyTile, p, (long) m * p,
+                        TapPanels.gather(xs, xo + item * l.xItem(), l.dims, p0, len, groups, col);
+                        // dw^T[g] (K x M) += col[g] (K x len, packed) * dy[item, g]^T, one product per group
+                        Sgemm.multiply(groups, k, m, len, 1f, Sgemm.Operand.packed(col, 0, Sgemm.packedASize(k, len)),
+                                Sgemm.Operand.matrix(dys, dyTile, p, (long) m * p, true),
                                 beta, partials, accOff, m, (long) k * m);
                     }
                     beta = 1f;
@@ -449,9 +451,14 @@ final class CpuConv3d {
             return cin * dims.inVol();
         }
 
-        /** The column buffer size of one tile, row-major or packed (its width rounded up to panels). */
+        /** The column buffer size of one tile as the forward's packed B (its width rounded up to panels). */
         int tileFloats() {
             return Math.multiplyExact(groups, Sgemm.packedBSize(dims.rows() / groups, tilePositions));
+        }
+
+        /** The column buffer size of one tile as backward-filter's packed A (its height rounded up to panels). */
+        int packedATileFloats() {
+            return Math.multiplyExact(groups, Sgemm.packedASize(dims.rows() / groups, tilePositions));
         }
     }
 

@@ -7,15 +7,18 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The two data movers of the im2col convolution ({@link CpuConv3d} explains the algorithm):
- * {@link #im2col} gathers a tile of output positions into the packed column matrix, and
- * {@link #col2im} scatter-adds a column matrix back onto the input grid.
+ * {@link #im2colPacked} gathers a tile of output positions into the forward's packed column
+ * matrix, and {@link #col2im} scatter-adds a column matrix back onto the input grid
+ * (backward-filter gathers its column matrix with {@link TapPanels}).
  *
  * <p>Column layout, for a tile of {@code pt} output positions starting at flat position
  * {@code p0}: row {@code r = c * kVol + (kt * kH + kh) * kW + kw} is {@code col[r * pt + j]},
  * {@code j < pt}, holding input element
  * {@code x[c, to*sT - pT + kt*dT, ho*sH - pH + kh*dH, wo*sW - pW + kw*dW]} (0 outside the input)
  * for output position {@code p0 + j = (to * Ho + ho) * Wo + wo}. Rows of one group are therefore
- * contiguous and form the row-major K x pt matrix the GEMM reads (K = Cin/groups * kVol).
+ * contiguous and form a row-major K x pt matrix (K = Cin/groups * kVol): the layout of the
+ * dcol that backward-data's GEMM writes, and, a panel of NR positions at a time, of the
+ * forward's packed B.
  *
  * <p>Each row is walked one output row (fixed to, ho) at a time: the input row it reads is fixed,
  * the wo where the tap falls inside the input are computed up front, so the inner loop is a plain
@@ -64,24 +67,7 @@ final class Im2col {
 
     /**
      * Fills the column matrix of the item at {@code x[xOff]} for output positions
-     * {@code [p0, p0 + pt)}: {@code rows * pt} floats at {@code col[0..]}.
-     */
-    static void im2col(float[] x, int xOff, Dims d, int p0, int pt, float[] col) {
-        if (StrideTwoRows.applies(d)) { // the kW rows of each (c, kt, kh) from one split of the input row
-            int kw = d.kw(), nr = Sgemm.panelWidth();
-            Parallel.forRange(d.rows() / kw, Math.max(1, GRAIN_FLOATS / (pt * kw)), (from, to) -> {
-                for (int f = from; f < to; f++) StrideTwoRows.gather(x, xOff, d, f, p0, pt, col, f * kw * pt, pt, nr);
-            });
-            return;
-        }
-        int grain = Math.max(1, GRAIN_FLOATS / pt);
-        Parallel.forRange(d.rows(), grain, (from, to) -> {
-            for (int r = from; r < to; r++) gatherColumnRow(x, xOff, d, r, p0, pt, col, r * pt);
-        });
-    }
-
-    /**
-     * {@link #im2col} written straight into the packed B layout of
+     * {@code [p0, p0 + pt)}, written straight into the packed B layout of
      * {@link Sgemm#multiply} (B as {@link Sgemm.Operand#packed}), one packed matrix per group: with K = rows / groups,
      * row r of group g goes to {@code col[g * Sgemm.packedBSize(K, pt) ..]} as row r - g*K of
      * that matrix, columns past pt zero. Each row is gathered into a small per-thread buffer (it
@@ -103,7 +89,7 @@ final class Im2col {
                 int r = f * family, g = r / rowsPerGroup; // a family's rows are consecutive, in one group
                 int dst = g * groupSize + (r - g * rowsPerGroup) * nr; // panel 0's row r
                 if (family > 1) {
-                    StrideTwoRows.gather(x, xOff, d, f, p0, pt, col, dst, nr, panelStride);
+                    StrideTwoRows.gather(x, xOff, d, f, p0, pt, col, dst, panelStride);
                     for (int kw = 0; kw < family; kw++) zeroPanels(col, dst + kw * nr, panelStride, pt, width - pt);
                 } else {
                     gatherColumnRow(x, xOff, d, f, p0, pt, row, 0);
@@ -150,7 +136,7 @@ final class Im2col {
 
 
     /**
-     * Adds the column matrix {@code col} (laid out as {@link #im2col} writes it) onto the
+     * Adds the column matrix {@code col} (row-major, the layout above) onto the
      * input-shaped gradient of the item at {@code dx[dxOff]}. Zeroes the padding entries of col.
      */
     static void col2im(float[] col, Dims d, int p0, int pt, float[] dx, int dxOff) {

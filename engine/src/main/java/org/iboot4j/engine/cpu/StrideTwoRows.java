@@ -26,12 +26,12 @@ final class StrideTwoRows {
     /**
      * Column rows {@code family * kW + kw} (kw < kW) for output positions {@code [p0, p0 + pt)},
      * where family = (c * kT + kt) * kH + kh, row kw's position q written to
-     * {@code col[rowAt + kw * rowStep + (q / NR) * panelStride + q % NR]}: the packed panels of
-     * {@link Im2col#im2colPacked} (rowStep NR, panelStride K NR) or the row-major column matrix
-     * of {@link Im2col#im2col} (rowStep pt, panelStride NR).
+     * {@code col[rowAt + kw * NR + (q / NR) * panelStride + q % NR]}: the packed panels of
+     * {@link Im2col#im2colPacked} (panelStride K NR).
      */
     static void gather(float[] x, int xOff, Im2col.Dims d, int family, int p0, int pt, float[] col, int rowAt,
-            int rowStep, int panelStride) {
+            int panelStride) {
+        int rowStep = Sgemm.panelWidth();
         int kh = family % d.kh(), kt = family / d.kh() % d.kt(), c = family / (d.kh() * d.kt());
         int plane = xOff + c * d.inVol(), kW = d.kw(), padW = d.padW(), wo = d.wo();
         int lead = Math.floorDiv(-padW, 2), trail = Math.floorDiv(kW - 1 - padW, 2); // stream offsets
