@@ -9,7 +9,7 @@
 #   --threads T     threads for both (torch.set_num_threads(T), -Diboot.threads=T); default: nproc
 #   --filter REGEX  only the cases whose "op-label case-id" matches, e.g. 'matmul|sgemm' (GEMM only),
 #                   'conv3d fwd', 'res3', '@8x28x28', 'model' (whole networks: ViT-B/16, Slow-R50)
-#   --reps N, --warmup N, --budget S   the timing protocol (defaults 5, 2, 15 s; see Timing.java)
+#   --reps N, --warmup N, --budget S   the timing protocol (defaults 21, 2, 3 s; see Timing.java)
 #   --out FILE      where the Markdown goes (default bench/results/<date>-<cpu-model-slug>.md)
 #   --quiet-wait S  before each case, wait up to S seconds (default 20; 0: off) for other processes
 #                   to leave the machine idle, and measure the CPU they use while the case runs

@@ -10,7 +10,7 @@ import java.util.Arrays;
  */
 public record Timing(int warmupRuns, double warmupSeconds, int reps, int minReps, double budgetSeconds) {
 
-    public static final Timing DEFAULT = new Timing(2, 1.0, 5, 3, 15.0);
+    public static final Timing DEFAULT = new Timing(2, 1.0, 21, 3, 3.0);
 
     public Timing {
         if (warmupRuns < 0 || reps < 1 || minReps < 1 || warmupSeconds < 0 || budgetSeconds < 0) {

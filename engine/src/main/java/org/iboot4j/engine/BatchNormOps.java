@@ -53,7 +53,7 @@ final class BatchNormOps {
                     + " channel, got input " + Shapes.str(x.shape()));
         }
         Tensor xc = x.contiguous();
-        Tensor out = Tensor.empty(x.backend(), DType.F32, x.shape());
+        Tensor out = Tensor.uninitialized(x.backend(), DType.F32, x.shape());
         Tensor mean = Tensor.empty(x.backend(), DType.F32, channels);
         Tensor var = Tensor.empty(x.backend(), DType.F32, channels);
         x.backend().batchNormTrain(xc, weight, bias, eps, out, mean, var);

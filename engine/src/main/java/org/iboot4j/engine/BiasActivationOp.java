@@ -31,7 +31,7 @@ final class BiasActivationOp {
                     + " dimension of x, got x " + Shapes.str(x.shape()) + " and bias " + Shapes.str(bias.shape()));
         }
         Tensor xc = x.detach().contiguous(), bc = bias.detach().contiguous();
-        Tensor out = Tensor.empty(x.backend(), DType.F32, x.shape());
+        Tensor out = Tensor.uninitialized(x.backend(), DType.F32, x.shape());
         x.backend().biasActivation(xc, bc, act, out);
         return Autograd.record(name, out, (g, need) -> {
             Tensor gc = g.contiguous();

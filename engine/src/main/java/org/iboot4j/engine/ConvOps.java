@@ -16,7 +16,7 @@ final class ConvOps {
 
     static Tensor conv3d(Tensor x, Tensor weight, Tensor bias, ConvGeometry geometry) {
         check(x, weight, bias, geometry);
-        Tensor out = Tensor.empty(x.backend(), DType.F32, geometry.outputShape(x.shape(), weight.shape()));
+        Tensor out = Tensor.uninitialized(x.backend(), DType.F32, geometry.outputShape(x.shape(), weight.shape()));
         x.backend().conv3d(x, weight, bias, geometry, out);
         int[] xShape = x.shape(), wShape = weight.shape();
         return Autograd.record("conv3d", out, (g, n) -> {

@@ -54,7 +54,7 @@ final class MatmulOp {
     private static Tensor product(Tensor a, Tensor b) {
         int[] shape = a.shape();
         shape[shape.length - 1] = b.shape()[b.dim() - 1];
-        Tensor out = Tensor.empty(a.backend(), DType.F32, shape);
+        Tensor out = Tensor.uninitialized(a.backend(), DType.F32, shape);
         a.backend().matmul(a, b, out);
         return out;
     }

@@ -41,7 +41,7 @@ final class PointwiseOps {
         requireSameBackend("mul_add", x, a);
         requireSameBackend("mul_add", x, b);
         int[] shape = Shapes.broadcast("mul_add", Shapes.broadcast("mul_add", x.shape(), a.shape()), b.shape());
-        Tensor out = Tensor.empty(x.backend(), DType.F32, shape);
+        Tensor out = Tensor.uninitialized(x.backend(), DType.F32, shape);
         x.backend().mulAdd(x.detach().expand(shape), a.detach().expand(shape), b.detach().expand(shape), out);
         return Autograd.record("mul_add", out, (g, n) -> new Tensor[] {
             n[0] ? g.mul(a) : null,
@@ -106,7 +106,7 @@ final class PointwiseOps {
         b.requireDType(name, DType.F32);
         requireSameBackend(name, a, b);
         int[] shape = Shapes.broadcast(name, a.shape(), b.shape());
-        Tensor out = Tensor.empty(a.backend(), op.isComparison() ? DType.BOOL : DType.F32, shape);
+        Tensor out = Tensor.uninitialized(a.backend(), op.isComparison() ? DType.BOOL : DType.F32, shape);
         a.backend().binary(op, a.detach().expand(shape), b.detach().expand(shape), out);
         return out;
     }
@@ -211,7 +211,7 @@ final class PointwiseOps {
 
     private static Tensor unary(UnaryOp op, Tensor x) {
         x.requireDType(op.name().toLowerCase(), DType.F32);
-        Tensor out = Tensor.empty(x.backend(), DType.F32, x.shape());
+        Tensor out = Tensor.uninitialized(x.backend(), DType.F32, x.shape());
         x.backend().unary(op, x, out);
         return out;
     }

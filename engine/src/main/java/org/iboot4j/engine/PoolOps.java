@@ -12,7 +12,7 @@ final class PoolOps {
     static Tensor maxPool3d(Tensor x, PoolGeometry geometry) {
         check("max_pool3d", x);
         int[] shape = geometry.outputShape(x.shape());
-        Tensor out = Tensor.empty(x.backend(), DType.F32, shape);
+        Tensor out = Tensor.uninitialized(x.backend(), DType.F32, shape);
         Tensor indices = Tensor.empty(x.backend(), DType.I64, shape);
         x.backend().maxPool3d(x, geometry, out, indices);
         int[] xShape = x.shape();
@@ -25,7 +25,7 @@ final class PoolOps {
 
     static Tensor avgPool3d(Tensor x, PoolGeometry geometry, boolean countIncludePad) {
         check("avg_pool3d", x);
-        Tensor out = Tensor.empty(x.backend(), DType.F32, geometry.outputShape(x.shape()));
+        Tensor out = Tensor.uninitialized(x.backend(), DType.F32, geometry.outputShape(x.shape()));
         x.backend().avgPool3d(x, geometry, countIncludePad, out);
         int[] xShape = x.shape();
         return Autograd.record("avg_pool3d", out, (g, n) -> {
@@ -42,7 +42,7 @@ final class PoolOps {
                     + outT + ", " + outH + ", " + outW + ")");
         }
         int[] xShape = x.shape();
-        Tensor out = Tensor.empty(x.backend(), DType.F32, xShape[0], xShape[1], outT, outH, outW);
+        Tensor out = Tensor.uninitialized(x.backend(), DType.F32, xShape[0], xShape[1], outT, outH, outW);
         x.backend().adaptiveAvgPool3d(x, out);
         return Autograd.record("adaptive_avg_pool3d", out, (g, n) -> {
             Tensor gx = Tensor.empty(g.backend(), DType.F32, xShape);

@@ -118,6 +118,17 @@ public final class Tensor {
         return wrap(backend.allocate(dtype, Shapes.numel(shape)), shape.clone());
     }
 
+    /**
+     * A new contiguous tensor for an op's output that the backend primitive about to run writes
+     * in full: its contents are unspecified until then (recycled memory is not zero-filled).
+     */
+    static Tensor uninitialized(Backend backend, DType dtype, int... shape) {
+        for (int s : shape) {
+            if (s < 0) throw new IllegalArgumentException("negative size in shape " + Shapes.str(shape));
+        }
+        return wrap(backend.allocateUninitialized(dtype, Shapes.numel(shape)), shape.clone());
+    }
+
     /** A contiguous tensor over a new storage, which the thread's open {@link TensorScope} (if any) now owns. */
     static Tensor wrap(Storage storage, int[] shape) {
         TensorScope.track(storage);

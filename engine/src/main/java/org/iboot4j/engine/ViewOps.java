@@ -261,7 +261,7 @@ final class ViewOps {
 
     /** A contiguous copy; the gradient passes straight through. */
     static Tensor copy(Tensor x) {
-        Tensor out = Tensor.empty(x.backend(), x.dtype(), x.shape());
+        Tensor out = Tensor.uninitialized(x.backend(), x.dtype(), x.shape());
         x.backend().copy(x, out);
         return Autograd.record("contiguous", out, (g, n) -> new Tensor[] {g}, x);
     }
@@ -269,7 +269,7 @@ final class ViewOps {
     /** A dtype conversion; differentiable only float32 to float32 (the identity). */
     static Tensor cast(Tensor x, DType dtype) {
         if (x.dtype() == dtype) return x;
-        Tensor out = Tensor.empty(x.backend(), dtype, x.shape());
+        Tensor out = Tensor.uninitialized(x.backend(), dtype, x.shape());
         x.backend().copy(x, out);
         return out;
     }

@@ -31,6 +31,15 @@ public interface Backend {
     /** A zero-filled buffer. */
     Storage allocate(DType dtype, int length);
 
+    /**
+     * A buffer for an output that the primitive about to run writes in full (an op's forward
+     * result): its contents are unspecified. The CPU backend hands recycled arrays back as they
+     * are, sparing the zero fill; a backend may return {@link #allocate}'s zeros.
+     */
+    default Storage allocateUninitialized(DType dtype, int length) {
+        return allocate(dtype, length);
+    }
+
     Storage fromFloats(float[] data);
 
     Storage fromLongs(long[] data);

@@ -39,7 +39,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Storage allocate(DType dtype, int length) {
-        return CpuStorage.allocate(this, dtype, length);
+        return CpuStorage.allocate(this, dtype, length, true);
+    }
+
+    @Override
+    public Storage allocateUninitialized(DType dtype, int length) {
+        return CpuStorage.allocate(this, dtype, length, false);
     }
 
     @Override

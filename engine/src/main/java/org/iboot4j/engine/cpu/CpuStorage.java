@@ -41,10 +41,13 @@ final class CpuStorage implements Storage {
         this.owned = owned;
     }
 
-    /** A zero-filled buffer; float32 arrays may come recycled from the {@link FloatArrayPool}. */
-    static CpuStorage allocate(Backend backend, DType dtype, int length) {
+    /**
+     * A buffer, zero-filled if {@code zeroed} (else float32 contents are unspecified); float32
+     * arrays may come recycled from the {@link FloatArrayPool}.
+     */
+    static CpuStorage allocate(Backend backend, DType dtype, int length, boolean zeroed) {
         Object array = switch (dtype) {
-            case F32 -> FloatArrayPool.SHARED.take(length);
+            case F32 -> FloatArrayPool.SHARED.take(length, zeroed);
             case I64 -> new long[length];
             case BOOL -> new boolean[length];
         };

@@ -12,8 +12,11 @@
  * org.iboot4j.engine.TensorScope} closing; tensors left to the garbage collector stay its
  * business. Arrays are kept by exact length (a network repeats its shapes every step) and only
  * from MIN_LENGTH floats up (small arrays come from the thread's allocation buffer at no cost).
- * Taking one zero-fills it, since {@code Backend.allocate} promises zeros: on all threads for
- * large arrays, which is still far cheaper than a fresh array.
+ * Taking one zero-fills it when {@code Backend.allocate} promises zeros (on all threads for large
+ * arrays, still far cheaper than a fresh array), and leaves it as it is for an op's output that
+ * the op writes in full ({@code Backend.allocateUninitialized}). So that a primitive that misses
+ * some of its output cannot hide behind zeros, the tests run with {@code
+ * -Diboot.poisonUninitialized=true}, which fills every such array with NaN instead.
  *
  * Bound: at most CAPACITY bytes are held (a quarter of the maximum heap), each array through a
  * SoftReference, so the collector can still take them all before it would run out of memory.
@@ -34,8 +37,10 @@ final class FloatArrayPool {
     /** The one pool of the CPU backend: a quarter of the maximum heap. */
     static final FloatArrayPool SHARED = new FloatArrayPool(Runtime.getRuntime().maxMemory() / 4);
 
-    /** Arrays from this length up are zero-filled by all threads. */
+    /** Arrays from this length up are filled by all threads. */
     private static final int PARALLEL_FILL = 1 << 18;
+    /** Whether arrays taken without zeros are filled with NaN (set by the tests). */
+    private static final boolean POISON = Boolean.getBoolean("iboot.poisonUninitialized");
 
     private final long capacityBytes;
     private final Map<Integer, ArrayDeque<SoftReference<float[]>>> free = new HashMap<>();
@@ -45,11 +50,15 @@ final class FloatArrayPool {
         this.capacityBytes = capacityBytes;
     }
 
-    /** A zero-filled array of {@code length} floats: a recycled one if the pool has one, else new. */
-    float[] take(int length) {
+    /**
+     * An array of {@code length} floats, a recycled one if the pool has one, else new; zero-filled
+     * if {@code zeroed}, else with unspecified contents (NaN under {@code iboot.poisonUninitialized}).
+     */
+    float[] take(int length, boolean zeroed) {
         float[] a = length >= MIN_LENGTH ? poll(length) : null;
-        if (a == null) return new float[length];
-        zero(a);
+        if (a == null) a = new float[length];
+        else if (zeroed) fill(a, 0f);
+        if (!zeroed && POISON) fill(a, Float.NaN);
         return a;
     }
 
@@ -78,11 +87,11 @@ final class FloatArrayPool {
         return null;
     }
 
-    private static void zero(float[] a) {
+    private static void fill(float[] a, float value) {
         if (a.length < PARALLEL_FILL) {
-            Arrays.fill(a, 0f);
+            Arrays.fill(a, value);
             return;
         }
-        Parallel.forRange(a.length, PARALLEL_FILL / 4, (from, to) -> Arrays.fill(a, from, to, 0f));
+        Parallel.forRange(a.length, PARALLEL_FILL / 4, (from, to) -> Arrays.fill(a, from, to, value));
     }
 }

@@ -13,16 +13,16 @@ class FloatArrayPoolTest {
     @Test
     void takeReturnsTheArrayGivenBackOfThatLengthZeroFilledNewestFirst() {
         FloatArrayPool pool = new FloatArrayPool(1 << 30);
-        float[] a = pool.take(N), b = pool.take(N);
+        float[] a = pool.take(N, true), b = pool.take(N, true);
         Arrays.fill(a, 5f);
         Arrays.fill(b, -1f);
         pool.give(a);
         pool.give(b);
         assertEquals(8L * N, pool.heldBytes());
-        assertSame(b, pool.take(N));
+        assertSame(b, pool.take(N, true));
         assertEquals(0f, b[N - 1]);
-        assertNotSame(a, pool.take(2 * N), "another length never gets it");
-        float[] c = pool.take(N);
+        assertNotSame(a, pool.take(2 * N, true), "another length never gets it");
+        float[] c = pool.take(N, true);
         assertSame(a, c);
         assertEquals(0f, c[0] + c[N / 2] + c[N - 1]);
         assertEquals(0, pool.heldBytes());
@@ -34,7 +34,7 @@ class FloatArrayPoolTest {
         float[] big = new float[(1 << 20) + 13];
         Arrays.fill(big, 9f);
         pool.give(big);
-        float[] again = pool.take(big.length);
+        float[] again = pool.take(big.length, true);
         assertSame(big, again);
         for (float v : again) assertEquals(0f, v);
     }
@@ -48,6 +48,18 @@ class FloatArrayPoolTest {
         pool.give(first);
         pool.give(new float[N]);
         assertEquals(4L * N, pool.heldBytes(), "the second would pass the capacity");
-        assertSame(first, pool.take(N));
+        assertSame(first, pool.take(N, true));
+    }
+
+    @Test
+    void anOutputArrayIsTakenAsItIsAndTheTestsPoisonItWithNaN() {
+        assertEquals(true, Boolean.getBoolean("iboot.poisonUninitialized"), "the build runs the tests with poisoned outputs");
+        FloatArrayPool pool = new FloatArrayPool(1 << 30);
+        float[] a = new float[N];
+        pool.give(a);
+        float[] again = pool.take(N, false);
+        assertSame(a, again);
+        for (float v : again) assertEquals(Float.NaN, v);
+        for (float v : pool.take(5, false)) assertEquals(Float.NaN, v, "new arrays too, whatever their size");
     }
 }
