@@ -2,8 +2,6 @@ package org.iboot4j.engine;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.function.UnaryOperator;
 import org.iboot4j.engine.backend.Releasable;
 
@@ -37,7 +35,8 @@ import org.iboot4j.engine.backend.Releasable;
 public final class TensorScope implements AutoCloseable {
     private static final ThreadLocal<ArrayDeque<TensorScope>> STACK = ThreadLocal.withInitial(ArrayDeque::new);
 
-    private final LinkedHashSet<Releasable> owned = new LinkedHashSet<>();
+    /** In order of creation; a list, not a set: hashing every new tensor costs more than the rare keep's scan. */
+    private final ArrayList<Releasable> owned = new ArrayList<>();
     private final Thread thread = Thread.currentThread();
     private boolean closed;
 
@@ -73,9 +72,13 @@ public final class TensorScope implements AutoCloseable {
     /** Keeps {@code memory} alive past this scope: it moves to the enclosing scope, if any. */
     public <R extends Releasable> R keep(R memory) {
         checkOpen("keep");
-        if (owned.remove(memory)) {
-            TensorScope parent = parent();
-            if (parent != null) parent.owned.add(memory);
+        for (int i = owned.size() - 1; i >= 0; i--) { // newest first: what is kept is mostly recent
+            if (owned.get(i) == memory) {
+                owned.remove(i);
+                TensorScope parent = parent();
+                if (parent != null) parent.owned.add(memory);
+                break;
+            }
         }
         return memory;
     }
@@ -127,8 +130,7 @@ public final class TensorScope implements AutoCloseable {
         }
         stack.pop();
         closed = true;
-        List<Releasable> all = new ArrayList<>(owned);
+        for (int i = owned.size() - 1; i >= 0; i--) owned.get(i).release();
         owned.clear();
-        for (int i = all.size() - 1; i >= 0; i--) all.get(i).release();
     }
 }
