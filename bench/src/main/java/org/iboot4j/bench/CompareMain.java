@@ -141,7 +141,8 @@ public final class CompareMain {
             meta.put("protocol", (torch != null ? "each case timed in PyTorch, then in iboot4j, back to back; " : "")
                     + "per case: warm-up >= " + warmup + " runs and >= " + warmupSeconds + " s, then " + reps
                     + " timed runs (at least " + Math.min(minReps, reps) + ", fewer once " + budget
-                    + " s are spent); the median is shown. Same protocol and shapes for both.");
+                    + " s are spent); the median is shown. Same protocol and shapes for both; each iboot4j run is"
+                    + " one TensorScope (its tensors' memory serves the next run, as PyTorch's allocator recycles).");
             meta.put("ratio", "torch ms / iboot4j ms = iboot4j speed relative to PyTorch (>= 1: iboot4j is faster)");
 
             for (ShapeTable.Case c : table.cases()) {
