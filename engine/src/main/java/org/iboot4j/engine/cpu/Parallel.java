@@ -10,8 +10,9 @@
  * the next region before it parks, as OpenMP's threads do, and the calling thread takes chunks
  * itself instead of waiting idle.
  *
- * A region: the caller publishes an immutable Region (body, n, chunk count, a claim flag per
- * chunk, a done counter) and wakes any parked helper. Member t of the T team members (the caller
+ * A region: the caller publishes an immutable Region (an id, body, n, chunk count, a claim flag
+ * per chunk, a done counter) and wakes any parked helper; after it, the caller clears it, and
+ * helpers remember only its id, so no thread keeps the body's arrays alive between regions. Member t of the T team members (the caller
  * is 0) first takes its own contiguous share of the chunks, [t*C/T, (t+1)*C/T), then any chunk
  * still unclaimed: equal shares keep coarse work balanced (14 convolution tiles in 8 chunks of 1
  * or 2 are 7 + 7 tiles, where claiming the next free chunk split them 6 + 8, 10% slower), and a
@@ -63,18 +64,21 @@ public final class Parallel {
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
         int chunks = Math.min(4 * THREADS, Math.max(1, n / Math.max(1, grain)));
-        if (chunks == 1 || TEAM == null || !TEAM.tryRun(new Region(body, n, chunks))) body.run(0, n);
+        if (chunks == 1 || TEAM == null || !TEAM.tryRun(body, n, chunks)) body.run(0, n);
     }
 
     /** One parallel loop: its chunks, each claimed once ({@code claimed}), counted in {@code done}. */
     private static final class Region {
+        /** Which region this is, so that a helper runs each once (and holds no reference after). */
+        final long id;
         final RangeBody body;
         final int n, chunks;
         final AtomicIntegerArray claimed;
         final AtomicInteger done = new AtomicInteger();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-        Region(RangeBody body, int n, int chunks) {
+        Region(long id, RangeBody body, int n, int chunks) {
+            this.id = id;
             this.body = body;
             this.n = n;
             this.chunks = chunks;
@@ -104,7 +108,10 @@ public final class Parallel {
     private static final class Team {
         private final AtomicBoolean busy = new AtomicBoolean();
         private final Helper[] helpers;
+        /** The region being run, null between regions (so that nothing keeps its body's arrays alive). */
         private volatile Region current;
+        /** Regions started so far (changed only by the caller that holds {@code busy}). */
+        private long started;
 
         Team(int size) {
             helpers = new Helper[size];
@@ -114,9 +121,10 @@ public final class Parallel {
             }
         }
 
-        /** Runs {@code r} with the helpers; false (and nothing run) if the team is busy. */
-        boolean tryRun(Region r) {
+        /** Runs the loop with the helpers; false (and nothing run) if the team is busy. */
+        boolean tryRun(RangeBody body, int n, int chunks) {
             if (!busy.compareAndSet(false, true)) return false; // another region, or nested in one
+            Region r = new Region(++started, body, n, chunks);
             try {
                 current = r;
                 for (Helper h : helpers) {
@@ -125,6 +133,7 @@ public final class Parallel {
                 r.work(0, helpers.length + 1);
                 while (r.done.get() < r.chunks) Thread.onSpinWait();
             } finally {
+                current = null;
                 busy.set(false);
             }
             Throwable t = r.failure.get();
@@ -148,19 +157,20 @@ public final class Parallel {
 
             @Override
             public void run() {
-                Region last = null;
+                long last = 0; // the id of the last region this helper joined
                 long spinUntil = System.nanoTime() + SPIN_NANOS;
                 while (true) {
                     Region r = current;
-                    if (r != last) {
-                        last = r;
+                    if (r != null && r.id != last) {
+                        last = r.id;
                         r.work(member, helpers.length + 1);
                         spinUntil = System.nanoTime() + SPIN_NANOS;
                     } else if (System.nanoTime() < spinUntil) {
                         Thread.onSpinWait();
                     } else {
                         parked = true;
-                        if (current == last) LockSupport.park(this); // re-checked after `parked` is set: no lost wake-up
+                        Region now = current; // re-read after `parked` is set: a region published before is seen, none is missed
+                        if (now == null || now.id == last) LockSupport.park(this);
                         parked = false;
                         spinUntil = System.nanoTime() + SPIN_NANOS;
                     }
