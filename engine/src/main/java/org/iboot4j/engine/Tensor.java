@@ -112,10 +112,7 @@ public final class Tensor {
 
     /** A new zero-filled contiguous tensor on {@code backend}, owned by the thread's open {@link TensorScope} if any. */
     public static Tensor empty(Backend backend, DType dtype, int... shape) {
-        for (int s : shape) {
-            if (s < 0) throw new IllegalArgumentException("negative size in shape " + Shapes.str(shape));
-        }
-        return wrap(backend.allocate(dtype, Shapes.numel(shape)), shape.clone());
+        return wrap(backend.allocate(dtype, elements(shape)), shape.clone());
     }
 
     /**
@@ -123,10 +120,15 @@ public final class Tensor {
      * in full: its contents are unspecified until then (recycled memory is not zero-filled).
      */
     static Tensor uninitialized(Backend backend, DType dtype, int... shape) {
+        return wrap(backend.allocateUninitialized(dtype, elements(shape)), shape.clone());
+    }
+
+    /** The number of elements of a new tensor of this shape, which must have no negative size. */
+    private static int elements(int[] shape) {
         for (int s : shape) {
             if (s < 0) throw new IllegalArgumentException("negative size in shape " + Shapes.str(shape));
         }
-        return wrap(backend.allocateUninitialized(dtype, Shapes.numel(shape)), shape.clone());
+        return Shapes.numel(shape);
     }
 
     /** A contiguous tensor over a new storage, which the thread's open {@link TensorScope} (if any) now owns. */

@@ -46,7 +46,7 @@ public final class Parallel {
     private static final int THREADS =
             Integer.getInteger("iboot.threads", Runtime.getRuntime().availableProcessors());
     /** How long an idle helper waits, spinning, for the next region before it parks. */
-    static final long SPIN_NANOS = 100_000;
+    private static final long SPIN_NANOS = 100_000;
     private static final Team TEAM = THREADS > 1 ? new Team(THREADS - 1) : null;
 
     private Parallel() {}
